@@ -1,0 +1,385 @@
+"""Benchmark harness for `make bench`: times each figure beside a floor measured in the same run.
+
+This machine's speed drifts, so no absolute limit is ever asserted. Every benchmark measures its
+figure and a floor (the same work without our layer, or the bare runtime) interleaved call by call,
+so drift lands on both; the ratio value/floor is the number to compare between runs. Targets from
+the issues are reported as met or not, for information only.
+
+To add a benchmark, write a function returning a list of Bench and append it to BENCHMARKS.
+Results are printed as a table and written to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from index import build_index
+from index.engine import ModelIndex, _document, _schema
+from model_data import load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+BIN = Path(sys.executable).parent  # the venv's bin: run as .venv/bin/python bench/run.py
+
+ID_QUESTIONS = (
+    "WMC.SP1.6",
+    "wmc sp 1.6",
+    "SP1.2 of CM",
+    "gp2.8",
+    "PMC SP1.7",
+    "what does WMC.SP1.6 require",
+    "IRP.SP2.3",
+    "irp sp2.1",
+    "sp 3.1 of sd",
+    "GP 2.10",
+    "gg3",
+    "CAR.SG1",
+    "SSAD SP1.3",
+    "what is STSM SP 1.2",
+    "PP SP2.4",
+    "cm sp1-3",
+    "SCON.SP2.2",
+    "REQM.SP1.1 and REQM.SP1.5",
+    "explain rskm sp 3.2",
+    "SAM SG2",
+)
+
+NL_QUESTIONS = (
+    "how should we log and track incoming support tickets",
+    "what do we need to agree an SLA with a customer",
+    "who decides the priority of an outage during a major incident",
+    "how do we run a postmortem after a production outage",
+    "what records should on-call engineers keep during their shift",
+    "how often should we test restoring our backups",
+    "who approves change requests before a release goes live",
+    "how do we plan capacity for the next quarter",
+    "how should we manage a vendor that keeps missing its delivery dates",
+    "where do we keep training records for new staff",
+    "how do we measure whether we meet our response time targets",
+    "what should be in a service catalog",
+    "how do we handle a customer complaint about slow resolution",
+    "what is needed to keep our runbooks up to date",
+    "how do we decide between two monitoring tools",
+    "how do we find the root cause of recurring incidents",
+    "who should be told when we change the on-call rota",
+    "how do we control versions of configuration files",
+    "what evidence do auditors want for our quality checks",
+    "how do we estimate effort for a migration project",
+    "how do we track risks like a single point of failure",
+    "what should we do when a supplier contract is about to expire",
+    "how do we prepare for a disaster recovery exercise",
+    "how do we roll out a new service to production safely",
+    "what metrics should we report to management every month",
+    "how do we keep stakeholders informed about a planned maintenance window",
+    "how should we retire an old service nobody uses",
+    "how do we improve our processes based on lessons learned",
+    "what does the team need before taking over a new service from another team",
+    "how do we check that a fix actually solved the incident",
+)
+
+ASK_TEXT = "what does WMC.SP1.6 require"
+
+
+# ---- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Summary of one series of timings, in milliseconds."""
+
+    median: float
+    p95: float
+    p99: float
+    n: int
+
+    @classmethod
+    def of(cls, samples_ns: Sequence[int]) -> Stats:
+        ms = [s / 1e6 for s in samples_ns]
+        if len(ms) == 1:
+            return cls(ms[0], ms[0], ms[0], 1)
+        cuts = statistics.quantiles(ms, n=100, method="inclusive")
+        return cls(statistics.median(ms), cuts[94], cuts[98], len(ms))
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One benchmark figure and the floor measured beside it in the same run."""
+
+    name: str
+    value: Stats
+    floor_name: str
+    floor: Stats
+    target: float | None = None  # median must be below this, in unit; informational
+    unit: str = "ms"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        return self.value.median / self.floor.median if self.floor.median else float("inf")
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.target is None else self.value.median < self.target
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "median": round(self.value.median, 4),
+            "p95": round(self.value.p95, 4),
+            "p99": round(self.value.p99, 4),
+            "n": self.value.n,
+            "floor": {"name": self.floor_name, "median": round(self.floor.median, 4), "n": self.floor.n},
+            "ratio": round(self.ratio, 3),
+            "target": self.target,
+            "met": self.met,
+            "notes": list(self.notes),
+        }
+
+
+# ---- measuring -------------------------------------------------------------------------------
+
+
+def _time_ns(fn: Callable[..., object], *args: object) -> int:
+    start = time.perf_counter_ns()
+    fn(*args)
+    return time.perf_counter_ns() - start
+
+
+def paired(value: Callable[[], object], floor: Callable[[], object], runs: int, warmup: int = 1) -> tuple[list[int], list[int]]:
+    """Time value and floor alternately, swapping which goes first each round, so drift hits both."""
+    for _ in range(warmup):
+        value()
+        floor()
+    gc.collect()
+    values, floors = [], []
+    for i in range(runs):
+        if i % 2:
+            floors.append(_time_ns(floor))
+            values.append(_time_ns(value))
+        else:
+            values.append(_time_ns(value))
+            floors.append(_time_ns(floor))
+    return values, floors
+
+
+def paired_over(
+    value: Callable[[str], object], floor: Callable[[str], object], inputs: Sequence[str], calls: int, warmup_rounds: int = 3
+) -> tuple[list[int], list[int]]:
+    """Like paired, cycling through inputs: call i uses inputs[i % len(inputs)] for both."""
+    for _ in range(warmup_rounds):
+        for text in inputs:
+            value(text)
+            floor(text)
+    gc.collect()
+    values, floors = [], []
+    for i in range(calls):
+        text = inputs[i % len(inputs)]
+        if i % 2:
+            floors.append(_time_ns(floor, text))
+            values.append(_time_ns(value, text))
+        else:
+            values.append(_time_ns(value, text))
+            floors.append(_time_ns(floor, text))
+    return values, floors
+
+
+@cache
+def shared_index() -> ModelIndex:
+    return build_index(load_model())
+
+
+def _intents(ix: ModelIndex, questions: Sequence[str]) -> str:
+    counts = Counter(ix.search(q).intent for q in questions)
+    return "intents: " + ", ".join(f"{k} {v}" for k, v in counts.most_common())
+
+
+def _slowest(values: Sequence[int], inputs: Sequence[str], count: int = 3) -> str:
+    """The inputs with the highest median time; paired_over gave call i the input i % len(inputs)."""
+    per_input = {text: statistics.median(values[i :: len(inputs)]) / 1e6 for i, text in enumerate(inputs)}
+    top = sorted(per_input.items(), key=lambda item: -item[1])[:count]
+    return "slowest: " + "; ".join(f"{ms:.2f} ms {text!r}" for text, ms in top)
+
+
+# ---- benchmarks ------------------------------------------------------------------------------
+
+
+def ask_id_lookup() -> list[Bench]:
+    ix = shared_index()
+    notes = [_intents(ix, ID_QUESTIONS)]
+    not_lookup = [q for q in ID_QUESTIONS if ix.search(q).intent != "lookup"]
+    if not_lookup:
+        notes.append(f"not answered as lookups: {not_lookup}")
+    values, floors = paired_over(ix.search, ix.raw_search, ID_QUESTIONS, calls=len(ID_QUESTIONS) * 150)
+    notes.append(_slowest(values, ID_QUESTIONS))
+    return [Bench("ask.id_lookup", Stats.of(values), "raw_search", Stats.of(floors), target=1.0, notes=tuple(notes))]
+
+
+def ask_natural_language() -> list[Bench]:
+    ix = shared_index()
+    values, floors = paired_over(ix.search, ix.raw_search, NL_QUESTIONS, calls=len(NL_QUESTIONS) * 50)
+    notes = (_intents(ix, NL_QUESTIONS), _slowest(values, NL_QUESTIONS))
+    return [Bench("ask.natural_language", Stats.of(values), "raw_search", Stats.of(floors), target=10.0, notes=notes)]
+
+
+def _plain_whoosh_build() -> None:
+    """The floor for index.build: the same schema and documents into a RAM Whoosh index, nothing else."""
+    from whoosh.filedb.filestore import RamStorage
+
+    model = load_model()
+    ix = RamStorage().create_index(_schema())
+    writer = ix.writer()
+    ordered = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
+    for order, element in enumerate(ordered):
+        writer.add_document(**_document(model, element, order))
+    writer.commit()
+
+
+def _load_and_build() -> None:
+    load_model.cache_clear()
+    build_index(load_model())
+
+
+def index_build() -> list[Bench]:
+    runs = 10
+    build, floor_a = paired(lambda: build_index(load_model()), _plain_whoosh_build, runs)
+    load_build, floor_b = paired(_load_and_build, _plain_whoosh_build, runs)
+    load_model()  # leave the cache warm for whatever runs next
+    floor = Stats.of(floor_a + floor_b)
+    note = ("floor: engine _schema/_document written to a RamStorage index, no query-understanding setup",)
+    return [
+        Bench("index.build", Stats.of(build), "whoosh.plain_build", floor, notes=note),
+        Bench("index.load_build", Stats.of(load_build), "whoosh.plain_build", floor, notes=note),
+    ]
+
+
+def _run(argv: list[str]) -> None:
+    subprocess.run(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+
+
+def process_first_answer() -> list[Bench]:
+    ask = [str(BIN / "cmmi-bot"), "ask", ASK_TEXT]
+    bare = [sys.executable, "-c", "import whoosh"]
+    check = subprocess.run(ask, cwd=ROOT, capture_output=True, text=True, check=True)
+    if "WMC.SP1.6" not in check.stdout:
+        raise RuntimeError(f"cmmi-bot ask did not answer WMC.SP1.6:\n{check.stdout}")
+    values, floors = paired(lambda: _run(ask), lambda: _run(bare), runs=10, warmup=2)
+    return [Bench("process.first_answer", Stats.of(values), "python -c 'import whoosh'", Stats.of(floors), target=1500.0)]
+
+
+BENCHMARKS: list[Callable[[], list[Bench]]] = [
+    ask_id_lookup,
+    ask_natural_language,
+    index_build,
+    process_first_answer,
+]
+
+
+# ---- reporting -------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": usable,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "whoosh": metadata.version("whoosh-reloaded"),
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def table(results: Sequence[Bench]) -> str:
+    header = ("name", "unit", "median", "p95", "p99", "floor", "floor median", "ratio", "target", "met")
+    rows = [header]
+    for b in results:
+        rows.append(
+            (
+                b.name,
+                b.unit,
+                f"{b.value.median:.3f}",
+                f"{b.value.p95:.3f}",
+                f"{b.value.p99:.3f}",
+                b.floor_name,
+                f"{b.floor.median:.3f}",
+                f"{b.ratio:.2f}x",
+                "-" if b.target is None else f"< {b.target:g}",
+                {True: "yes", False: "NO", None: "-"}[b.met],
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    numeric = {2, 3, 4, 6, 7}
+    lines = ["  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def isolate_temp_files(folder: str) -> None:
+    """Point Whoosh's temp files (this process and the ones it starts) at a private folder.
+
+    RamStorage indexes write their temp files to $TMPDIR/MAIN.tmp and, on commit, delete every file
+    in it, so another process building an index at the same moment can make our build fail with
+    FileNotFoundError (and we theirs). A folder of our own keeps the benchmark out of that race.
+    """
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
+
+
+def main() -> int:
+    started = time.perf_counter_ns()
+    with tempfile.TemporaryDirectory(prefix="cmmi-bench-") as folder:
+        isolate_temp_files(folder)
+        return report(run_all(), started)
+
+
+def run_all() -> list[Bench]:
+    results: list[Bench] = []
+    for bench in BENCHMARKS:
+        t0 = time.perf_counter_ns()
+        print(f"running {bench.__name__} ...", file=sys.stderr, flush=True)
+        results.extend(bench())
+        print(f"  done in {(time.perf_counter_ns() - t0) / 1e9:.1f} s", file=sys.stderr, flush=True)
+    return results
+
+
+def report(results: Sequence[Bench], started: int) -> int:
+    info = machine()
+    wall = (time.perf_counter_ns() - started) / 1e9
+    print(table(results))
+    for b in results:
+        for note in b.notes:
+            print(f"  {b.name}: {note}")
+    print(f"\n{info['usable_cpus']} CPUs, Python {info['python']}; targets are informational, compare ratios between runs.")
+    print(f"whole run: {wall:.1f} s")
+    RESULTS.write_text(
+        json.dumps({"machine": info, "wall_s": round(wall, 2), "results": [b.to_json() for b in results]}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

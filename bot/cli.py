@@ -1,0 +1,129 @@
+"""The cmmi-bot command line: ask, chat, run, model export, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot import console
+from bot.settings import load_settings
+from bot.wiring import build_context, configure_logging
+from handlers import Context, Request, UserError
+from handlers.ask import results
+
+
+def _ask_json(ctx: Context, question: str) -> dict:
+    answer = ctx.index.search(question)
+    return {"question": answer.question, "results": results(answer)}
+
+
+def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
+    question = " ".join(args.question)
+    if args.json and question == "-":
+        for line in sys.stdin:
+            print(json.dumps(_ask_json(ctx, line.rstrip("\n")), ensure_ascii=False), flush=True)
+        return 0
+    if args.json:
+        print(json.dumps(_ask_json(ctx, question), ensure_ascii=False))
+        return 0
+    ok, text = console.handle_line(question, ctx, Request(text="ask " + question))
+    print(text)
+    return 0 if ok else 1
+
+
+def cmd_model_export(args: argparse.Namespace, ctx: Context) -> int:
+    model = ctx.model
+
+    def practice(p) -> dict:
+        return {"id": p.id, "title": p.title, "statement": p.statement}
+
+    out = {
+        "model": {"name": model.name, "version": model.version, "categories": list(model.categories)},
+        "process_areas": [
+            {
+                "abbr": pa.abbr,
+                "name": pa.name,
+                "category": pa.category,
+                "maturity_level": pa.maturity_level,
+                "optional": pa.optional,
+                "purpose": pa.purpose,
+                "goals": [{**practice(g), "practices": [practice(p) for p in g.practices]} for g in pa.goals],
+            }
+            for pa in model.process_areas
+        ],
+        "generic_goals": [
+            {
+                **practice(g),
+                "capability_level": g.capability_level,
+                "practices": [{**practice(p), "supported_by": list(p.supported_by)} for p in g.practices],
+            }
+            for g in model.generic_goals
+        ],
+    }
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
+    return console.run(ctx)
+
+
+def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    # Chat transports (Slack, Teams) arrive in their own issues; until then the console is the assistant.
+    return console.run(ctx)
+
+
+def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
+    from index.evaluate import evaluate, format_summary
+
+    rows, summary = evaluate(ctx.index, Path(args.file))
+    if args.verbose:
+        for row in rows:
+            if not row.hit3 or not row.hit1:
+                mark = "MISS@3" if not row.hit3 else "miss@1"
+                print(f"{mark} [{row.kind}] {row.question}\n        expected {list(row.expect)} got {list(row.got[:3])}")
+    print(format_summary(summary))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cmmi-bot", description="A chat assistant for CMMI for Services V1.3.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("--json", action="store_true", help="print the ranked results as JSON; with '-' read one question per line from stdin")
+    ask.add_argument("question", nargs="+", help="the question, or '-' with --json")
+    ask.set_defaults(func=cmd_ask)
+    model = sub.add_parser("model", help="the model as data")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    export = model_sub.add_parser("export", help="print the whole model as JSON")
+    export.set_defaults(func=cmd_model_export)
+    sub.add_parser("chat", help="interactive console chat").set_defaults(func=cmd_chat)
+    sub.add_parser("run", help="start the assistant (the console when no chat credentials are configured)").set_defaults(func=cmd_run)
+    ev = sub.add_parser("eval", help="measure retrieval: hit@1 and hit@3 on a JSONL question set")
+    ev.add_argument("file", help="JSONL file of {q, expect, kind}")
+    ev.add_argument("--verbose", "-v", action="store_true", help="also list the misses")
+    ev.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings)
+    ctx = build_context(settings)
+    try:
+        return args.func(args, ctx)
+    except UserError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

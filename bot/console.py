@@ -1,0 +1,54 @@
+"""The terminal console: each line typed is handled as a chat message, through the same dispatch."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from typing import TextIO
+
+from bot.render_text import render
+from handlers import Context, Request, UserError, dispatch
+
+log = logging.getLogger("cmmi_bot.console")
+
+BANNER = "cmmi-bot: ask about CMMI-SVC V1.3 (e.g. 'what does WMC.SP1.6 require'). 'help' for commands, Ctrl-D to quit."
+
+
+def handle_line(line: str, ctx: Context, request: Request) -> tuple[bool, str]:
+    """Handle one message; returns (ok, text). Errors are caught here, at the edge."""
+    try:
+        return True, render(dispatch(request, ctx))
+    except UserError as exc:
+        return False, str(exc)
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("unhandled error handling a console message (ref %s)", ref)
+        return False, f"Sorry, something went wrong on my side (error reference {ref}). Please try again."
+
+
+def run(ctx: Context, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str = "local-user") -> int:
+    interactive = stdin.isatty()
+    if interactive:
+        print(BANNER, file=stdout)
+    while True:
+        if interactive:
+            stdout.write("cmmi> ")
+            stdout.flush()
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            print(file=stdout)
+            return 0
+        if not line:
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        if line.lower() in {"quit", "exit", "bye"}:
+            return 0
+        _, text = handle_line(line, ctx, Request(text=line, user_id=user))
+        print(text, file=stdout)
+        if not interactive:
+            print(file=stdout)
+        stdout.flush()

@@ -1,0 +1,31 @@
+"""Render a Reply as plain text for the terminal and other text-only uses."""
+
+from __future__ import annotations
+
+import textwrap
+
+from handlers import Reply
+
+WIDTH = 100
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+
+
+def render(reply: Reply) -> str:
+    lines: list[str] = []
+    for section in reply.sections:
+        if lines:
+            lines.append("")
+        if section.title:
+            lines.append(section.title)
+        if section.body:
+            lines.extend(_wrap(section.body, "  " if section.title else ""))
+        for name, value in section.fields:
+            lines.extend(_wrap(f"{name}: {value}", "  "))
+        for item in section.items:
+            lines.extend(_wrap(f"- {item}", "  "))
+        if section.note:
+            lines.extend(_wrap(f"({section.note})" if section.title else section.note, "  " if section.title else ""))
+    return "\n".join(lines) if lines else reply.text

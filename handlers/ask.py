@@ -1,0 +1,169 @@
+"""ask QUESTION: answer a question about the CMMI-SVC V1.3 model.
+
+Examples:
+  ask what does WMC.SP1.6 require
+  ask how should we track customer requests?
+  ask which PA covers disaster recovery?
+  ask practices of IRP
+  ask which process areas are maturity level 3
+Anything that is not another command is a question, so the word "ask" is optional.
+"""
+
+from __future__ import annotations
+
+from handlers.core import Context, Reply, Request, Section, UserError
+from index import Answer, Hit
+from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
+
+ALTERNATIVES = 4
+NOTHING_FOUND = (
+    "Try a practice ID such as WMC.SP1.6 or GP2.8, a process area such as CAM or 'service continuity', "
+    "a list such as 'practices of IRP' or 'maturity level 3 process areas', "
+    "or describe the activity in your own words, e.g. 'how do we track customer requests?'."
+)
+
+
+def results(answer: Answer) -> list[dict]:
+    """The stable machine-readable form of an answer's hits (cmmi-bot ask --json)."""
+    return [{"id": h.id, "kind": h.kind, "title": h.title, "score": h.score} for h in answer.hits]
+
+
+def level_label(model: Model, level: int) -> str:
+    return f"maturity level {level} ({model.maturity_level_names[level]})"
+
+
+def pa_line(model: Model, pa: ProcessArea) -> str:
+    optional = ", optional addition" if pa.optional else ""
+    return f"{pa.abbr} {pa.name} · {pa.category} · {level_label(model, pa.maturity_level)}{optional}"
+
+
+def _explain(element: Element) -> tuple[Section, ...]:
+    if not element.hint.explain:
+        return ()
+    return (Section(title="In practice", body=element.hint.explain, note="cmmi-bot's explanation, not model text"),)
+
+
+def describe(model: Model, element: Element) -> tuple[Section, ...]:
+    """Sections describing one element: what it says, where it sits, and what relates to it."""
+    if isinstance(element, Practice):
+        goal = model.elements[element.goal_id]
+        pa = model.pa(element.pa)
+        siblings = tuple(f"{p.id} {p.title}" for p in goal.practices if p.id != element.id)
+        supported = tuple(f"{gp.id} {gp.title} (relies on {pa.abbr})" for gp in model.generic_practices_supported_by(pa.abbr))
+        head = Section(
+            title=f"{element.id} {element.title}",
+            body=element.statement,
+            fields=(("Goal", f"{goal.id} {goal.title}: {goal.statement}"), ("Process area", pa_line(model, pa))),
+            note=f"specific practice · {element.id}",
+        )
+        related = Section(title="Related", items=(*(f"Same goal: {s}" for s in siblings), *supported))
+        return (head, *_explain(element), related)
+    if isinstance(element, Goal):
+        pa = model.pa(element.pa)
+        head = Section(
+            title=f"{element.id} {element.title}",
+            body=element.statement,
+            fields=(("Process area", pa_line(model, pa)),),
+            note=f"specific goal · {element.id}",
+        )
+        practices = Section(title="Practices", items=tuple(f"{p.id} {p.title}: {p.statement}" for p in element.practices))
+        return (head, *_explain(element), practices)
+    if isinstance(element, ProcessArea):
+        return describe_pa(model, element)
+    if isinstance(element, GenericGoal):
+        head = Section(
+            title=f"{element.id} {element.title}",
+            body=element.statement,
+            fields=(("Applies to", f"every process area; needed for capability level {element.capability_level}"),),
+            note=f"generic goal · {element.id}",
+        )
+        practices = Section(title="Generic practices", items=tuple(f"{p.id} {p.title}: {p.statement}" for p in element.practices))
+        return (head, *_explain(element), practices)
+    assert isinstance(element, GenericPractice)
+    goal = model.elements[element.goal_id]
+    support = ", ".join(f"{a} {model.pa(a).name}" for a in element.supported_by) or "no single process area"
+    head = Section(
+        title=f"{element.id} {element.title}",
+        body=element.statement,
+        fields=(
+            ("Generic goal", f"{goal.id} {goal.title}: {goal.statement}"),
+            ("Applies to", "every process area"),
+            ("Supported by", support),
+        ),
+        note=f"generic practice · {element.id}",
+    )
+    return (head, *_explain(element))
+
+
+def describe_pa(model: Model, pa: ProcessArea) -> tuple[Section, ...]:
+    head = Section(
+        title=f"{pa.abbr} {pa.name}",
+        body=pa.purpose,
+        fields=(
+            ("Category", pa.category),
+            ("Maturity level", level_label(model, pa.maturity_level) + (", optional addition" if pa.optional else "")),
+        ),
+        note=f"process area · {pa.abbr}",
+    )
+    goals = tuple(
+        Section(title=f"{g.id} {g.title}", body=g.statement, items=tuple(f"{p.id} {p.title}" for p in g.practices)) for g in pa.goals
+    )
+    supported = model.generic_practices_supported_by(pa.abbr)
+    tail = (Section(title="Generic practices it supports", items=tuple(f"{gp.id} {gp.title}" for gp in supported)),) if supported else ()
+    return (head, *_explain(pa), *goals, *tail)
+
+
+def _short(model: Model, hit: Hit) -> str:
+    where = f" ({model.pa(hit.pa).name})" if hit.pa else ""
+    return f"{hit.id} {hit.title}{where}"
+
+
+def _notes(answer: Answer) -> tuple[Section, ...]:
+    return (Section(note=" ".join(answer.notes)),) if answer.notes else ()
+
+
+def render_answer(model: Model, answer: Answer) -> Reply:
+    data = {"question": answer.question, "results": results(answer)}
+    if answer.intent == "empty":
+        raise UserError("Please type a question, e.g. 'what does WMC.SP1.6 require?' or 'how do we track customer requests?'.")
+    if not answer.hits:
+        return Reply(
+            text="I couldn't find anything in CMMI-SVC V1.3 for that.",
+            sections=(*_notes(answer), Section(title="Nothing found", body=NOTHING_FOUND)),
+            data=data,
+        )
+    if answer.intent == "none":  # e.g. an ID that does not exist: the hits are suggestions
+        suggestions = Section(title="Did you mean", items=tuple(_short(model, h) for h in answer.hits))
+        return Reply(text="That is not in CMMI-SVC V1.3.", sections=(*_notes(answer), suggestions), data=data)
+    if answer.intent == "list":
+        items = []
+        for hit in answer.hits:
+            element = model.elements[hit.id]
+            items.append(pa_line(model, element) if isinstance(element, ProcessArea) else f"{hit.id} {hit.title}")
+        extra = ()
+        levels = {model.elements[h.id].maturity_level for h in answer.hits if isinstance(model.elements[h.id], ProcessArea)}
+        if len(levels) == 1 and min(levels) > 2 and answer.heading and "maturity level" in answer.heading:
+            extra = (Section(note=f"Maturity level {min(levels)} also needs every process area of the levels below it."),)
+        return Reply(
+            text=f"{answer.heading}: {len(items)}",
+            sections=(*_notes(answer), Section(title=answer.heading, items=tuple(items)), *extra),
+            data=data,
+        )
+    first = model.elements[answer.hits[0].id]
+    sections = list(describe(model, first))
+    if answer.intent == "lookup":
+        asked = [h for h in answer.hits[1:] if h.score >= 1.0]  # further IDs named in the same question
+        for hit in asked:
+            sections.extend(describe(model, model.elements[hit.id]))
+    else:
+        others = tuple(_short(model, h) for h in answer.hits[1 : 1 + ALTERNATIVES])
+        if others:
+            sections.append(Section(title="Also consider", items=others))
+    return Reply(text=f"{first.id} {first.title}", sections=(*_notes(answer), *sections), data=data)
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    text = request.text
+    if text.lower().startswith("ask ") or text.lower() == "ask":
+        text = text[3:]
+    return render_answer(ctx.model, ctx.index.search(text))

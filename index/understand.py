@@ -1,0 +1,177 @@
+"""Query understanding: clean the text, spot list requests, filters and the kind of answer wanted."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh.analysis import StemmingAnalyzer
+
+from index.vocabulary import EXPANSIONS, FILLER
+from model_data import Model
+
+MAX_QUESTION_CHARS = 1000
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+_ML = re.compile(r"\b(?:maturity\s*levels?|ml|level)\s*-?\s*(?P<n>[1-5])\b", re.I)
+_PA_WORDS = re.compile(r"\b(?:process[\s-]+areas?|pas?|pa's|areas?)\b", re.I)
+_PRACTICE_WORDS = re.compile(r"\b(?:practices?|sps?)\b", re.I)
+_GOAL_WORDS = re.compile(r"\b(?:goals?|sgs?)\b", re.I)
+_GENERIC_WORDS = re.compile(r"\b(?:generic|gps?|ggs?|institutionali[sz]\w*)\b", re.I)
+_LEVEL_TOKEN = re.compile(r"^(?:ml|cl|level)\d$")
+_OPTIONAL = re.compile(r"\b(?:optional|addition|add-on)\b", re.I)
+
+# Words that ask for a listing or an overview rather than naming a topic.
+LIST_WORDS = frozenset(
+    """
+    list listing lists every all contents content overview summary summarise summarize purpose describe
+    description structure consist consists include includes including inside within sit sits under
+    belong belongs made up make makes comprise comprises whats entire full complete table breakdown
+    maturity level levels ml category categories optional addition there many number count counts specific
+    """.split()
+)
+
+# CMMI-DEV names for the renamed process areas, as people still type them.
+DEV_NAMES = {
+    "project planning": "WP",
+    "project monitoring and control": "WMC",
+    "integrated project management": "IWM",
+    "quantitative project management": "QWM",
+}
+CATEGORY_ALIASES = {"project management": "Project and Work Management", "work management": "Project and Work Management"}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the question asks, in terms the engine can act on."""
+
+    text: str
+    truncated: bool
+    tokens: tuple[str, ...]
+    content: tuple[str, ...]  # topical words left after fillers, list words and names are removed
+    levels: frozenset[int] = frozenset()
+    category: str | None = None
+    optional: bool = False
+    named_pas: tuple[str, ...] = ()
+    want: str = "practice"  # practice | process_area | goal | generic
+    expansions: tuple[str, ...] = field(default=())
+
+
+def clean(text: str) -> tuple[str, bool]:
+    """Normalise Unicode, drop control characters, collapse spaces; cap the length."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    text = " ".join(text.split())
+    truncated = len(text) > MAX_QUESTION_CHARS
+    return text[:MAX_QUESTION_CHARS], truncated
+
+
+def tokenize(text: str) -> list[str]:
+    words = []
+    for token in _TOKEN.findall(text.lower()):
+        token = re.sub(r"'s$", "", token).replace("'", "")
+        if token:
+            words.append(token)
+    return words
+
+
+_STEMMER = StemmingAnalyzer(stoplist=None, minsize=1)
+
+
+def _stems(words: list[str]) -> str:
+    return " ".join(t.text for w in words for t in _STEMMER(w))
+
+
+# Keys as the tokenizer sees them ("on-call" arrives as "on call"), stemmed so plurals match too.
+_EXPANSIONS = {_stems(key.replace("-", " ").split()): value for key, value in EXPANSIONS.items()}
+
+
+def expansions_for(tokens: list[str]) -> list[str]:
+    """Model-language words for the ops phrases found (longest phrase first)."""
+    extra: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in (3, 2, 1):
+            if i + size > len(tokens):
+                continue
+            phrase = _stems(tokens[i : i + size])
+            hit = _EXPANSIONS.get(phrase)
+            if hit is None and size == 2:
+                hit = _EXPANSIONS.get(_stems(["".join(tokens[i : i + size])]))
+            if hit:
+                extra.extend(hit.split())
+                i += size
+                break
+        else:
+            i += 1
+    return extra
+
+
+def _name_pattern(name: str) -> str:
+    words = [re.escape(w) for w in name.lower().split()]
+    return r"\b" + r"\s+".join(w if w != "and" else r"(?:and|&)" for w in words) + r"\b"
+
+
+class Understander:
+    """Built once per model: the names and categories it can recognise."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        names = {pa.name.lower(): pa.abbr for pa in model.process_areas} | DEV_NAMES
+        self._names = [(re.compile(_name_pattern(n)), abbr, n) for n, abbr in sorted(names.items(), key=lambda kv: -len(kv[0]))]
+        categories = {c.lower(): c for c in model.categories} | CATEGORY_ALIASES
+        self._categories = [(re.compile(_name_pattern(n)), c, n) for n, c in sorted(categories.items(), key=lambda kv: -len(kv[0]))]
+
+    def understand(self, raw: str, abbreviations: list[str]) -> Understanding:
+        text, truncated = clean(raw)
+        lowered = text.lower()
+        tokens = tokenize(text)
+        removed: set[str] = set()
+
+        named: list[str] = list(dict.fromkeys(abbreviations))
+        removed.update(a.lower() for a in abbreviations)
+        for pattern, abbr, name in self._names:
+            if pattern.search(lowered):
+                if abbr not in named:
+                    named.append(abbr)
+                removed.update(name.split())
+                lowered = pattern.sub(" ", lowered)
+
+        category = None
+        pa_words = bool(_PA_WORDS.search(text))
+        for pattern, cat, name in self._categories:
+            if pattern.search(lowered) and (pa_words or "categor" in lowered or len(tokens) <= len(name.split()) + 1):
+                category = cat
+                removed.update(name.split())
+                break
+
+        levels = frozenset(int(m["n"]) for m in _ML.finditer(text)) if (pa_words or len(tokens) <= 3) else frozenset()
+        optional = bool(_OPTIONAL.search(text)) and pa_words
+
+        if _GENERIC_WORDS.search(text):
+            want = "generic"
+        elif pa_words and not _PRACTICE_WORDS.search(text):
+            want = "process_area"
+        elif _GOAL_WORDS.search(text) and not _PRACTICE_WORDS.search(text):
+            want = "goal"
+        else:
+            want = "practice"
+
+        content = tuple(
+            t
+            for t in tokens
+            if t not in FILLER and t not in LIST_WORDS and t not in removed and not t.isdigit() and len(t) > 1 and not _LEVEL_TOKEN.match(t)
+        )
+        return Understanding(
+            text=text,
+            truncated=truncated,
+            tokens=tuple(tokens),
+            content=content,
+            levels=levels,
+            category=category,
+            optional=optional,
+            named_pas=tuple(named),
+            want=want,
+            expansions=tuple(expansions_for(tokens)),
+        )

@@ -1,0 +1,98 @@
+"""The cmmi-bot command line as other tools call it: real processes, real output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import console
+from handlers import Context
+
+CLI = [sys.executable, "-m", "bot"]
+KINDS = {"process_area", "specific_goal", "specific_practice", "generic_goal", "generic_practice"}
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+
+
+def test_ask_prints_an_answer() -> None:
+    out = run("ask", "what does WMC.SP1.6 require")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("WMC.SP1.6 Conduct Progress Reviews")
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_ask_json_contract() -> None:
+    out = run("ask", "--json", "which PA covers disaster recovery?")
+    data = json.loads(out.stdout)
+    assert data["question"] == "which PA covers disaster recovery?"
+    assert 1 <= len(data["results"]) <= 5
+    assert data["results"][0] == {**data["results"][0], "id": "SCON", "kind": "process_area"}
+    for r in data["results"]:
+        assert set(r) == {"id", "kind", "title", "score"} and r["kind"] in KINDS
+    scores = [r["score"] for r in data["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_json_stdin_one_line_per_question_in_order() -> None:
+    questions = ["GP2.8", "", "what is CAM", "zxqv blorft", "SP1.2 of CM"]
+    out = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert [line["results"][0]["id"] if line["results"] else None for line in lines] == ["GP2.8", None, "CAM", None, "CM.SP1.2"]
+
+
+def test_ask_empty_is_a_clear_error() -> None:
+    out = run("ask", "")
+    assert out.returncode == 1
+    assert "Please type a question" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_model_export(model) -> None:
+    out = run("model", "export")
+    data = json.loads(out.stdout)
+    assert len(data["process_areas"]) == 24
+    assert sum(len(g["practices"]) for pa in data["process_areas"] for g in pa["goals"]) == 181
+    assert sum(len(g["practices"]) for g in data["generic_goals"]) == 13
+    wmc = next(pa for pa in data["process_areas"] if pa["abbr"] == "WMC")
+    assert set(wmc) == {"abbr", "name", "category", "maturity_level", "optional", "purpose", "goals"}
+    assert wmc["goals"][0]["practices"][5] == {
+        "id": "WMC.SP1.6",
+        "title": "Conduct Progress Reviews",
+        "statement": model.get("WMC.SP1.6").statement,
+    }
+    assert "hint" not in out.stdout  # only model text is exported
+
+
+def test_chat_reads_until_end_of_input() -> None:
+    out = run("chat", stdin="what is CAM\nhelp\n\n   \nGP2.8\n")
+    assert out.returncode == 0
+    assert "CAM Capacity and Availability Management" in out.stdout
+    assert "Commands" in out.stdout
+    assert "GP2.8 Monitor and Control the Process" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_eval_command_prints_hit_rates() -> None:
+    out = run("eval", "tests/data/questions_team.jsonl")
+    assert out.returncode == 0
+    assert out.stdout.splitlines()[0].split() == ["kind", "n", "hit@1", "hit@3"]
+    assert out.stdout.splitlines()[-1].startswith("overall")
+
+
+def test_console_turns_unexpected_errors_into_an_apology(ctx: Context, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    def broken(request, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(console, "dispatch", broken)
+    ok, text = console.handle_line("anything", ctx, console.Request(text="anything"))
+    assert not ok
+    assert text.startswith("Sorry, something went wrong") and "boom" not in text
+    assert "Traceback" not in text
+    assert any(r.exc_info for r in caplog.records)

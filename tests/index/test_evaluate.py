@@ -1,0 +1,37 @@
+"""Retrieval quality floors on the development set and on the team's own independent set."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from index import ModelIndex
+from index.evaluate import evaluate, hit_at, is_match
+from tests.conftest import DEV_SET, TEAM_SET
+
+
+def test_scoring_rules() -> None:
+    assert is_match("SCON.SP2.1", "SCON")
+    assert is_match("SCON", "SCON")
+    assert not is_match("SCONX.SP1.1", "SCON")
+    assert not is_match("GP2.8", "GP2")
+    assert hit_at(["A.SP1.1", "CM.SP3.2"], ["CM.SP3.2"], 2)
+    assert not hit_at(["A.SP1.1", "CM.SP3.2"], ["CM.SP3.2"], 1)
+
+
+@pytest.mark.skipif(not DEV_SET.exists() and not os.environ.get("CI"), reason="shared/eval is not beside this checkout")
+def test_dev_set_meets_targets(index: ModelIndex) -> None:
+    _, summary = evaluate(index, DEV_SET)
+    assert summary["overall"]["hit@3"] >= 0.90
+    assert summary["overall"]["hit@1"] >= 0.75
+    assert summary["id"]["hit@1"] == 1.0
+
+
+def test_team_set_meets_targets(index: ModelIndex) -> None:
+    _, summary = evaluate(index, TEAM_SET)
+    assert summary["overall"]["n"] == 100
+    assert summary["overall"]["hit@3"] >= 0.90
+    assert summary["overall"]["hit@1"] >= 0.80
+    assert summary["id"]["hit@1"] == 1.0
+    assert summary["typo"]["hit@3"] >= 0.875
