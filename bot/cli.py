@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
 
 from bot import console
 from bot.settings import load_settings
-from bot.wiring import build_context, configure_logging
+from bot.wiring import build_context, build_store, configure_logging
 from handlers import Context, Request, UserError
 from handlers.ask import results
+from store import StoreUnavailable
 
 
 def _ask_json(ctx: Context, question: str) -> dict:
@@ -75,6 +77,36 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     return console.run(ctx)
 
 
+def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
+    """Handle TEXT as `/cmmi TEXT` typed by --user in --channel of --workspace; exit 1 on a user error."""
+    if not args.text:
+        print("Say what? e.g. cmmi-bot say evidence list", file=sys.stderr)
+        return 1
+    request = Request(
+        text=" ".join(args.text),
+        user_id=args.user,
+        workspace_id=args.workspace,
+        channel_id=args.channel,
+        is_admin=args.admin,
+        transport="console",
+    )
+    ok, reply, text = console.handle(request, ctx)
+    if ok and reply is not None and "csv" in reply.data:
+        sys.stdout.write(reply.data["csv"])
+        return 0
+    print(text)
+    return 0 if ok else 1
+
+
+def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+    from store.db import current_revision
+
+    settings = load_settings()
+    store = build_store(settings)
+    print(f"database is at revision {current_revision(store.engine)} ({store.engine.url.render_as_string(hide_password=True)})")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
     from index.evaluate import evaluate, format_summary
 
@@ -101,8 +133,22 @@ def build_parser() -> argparse.ArgumentParser:
     model_sub = model.add_subparsers(dest="model_command", required=True)
     export = model_sub.add_parser("export", help="print the whole model as JSON")
     export.set_defaults(func=cmd_model_export)
-    sub.add_parser("chat", help="interactive console chat").set_defaults(func=cmd_chat)
-    sub.add_parser("run", help="start the assistant (the console when no chat credentials are configured)").set_defaults(func=cmd_run)
+    sub.add_parser("chat", help="interactive console chat").set_defaults(func=cmd_chat, needs_store=True)
+    sub.add_parser("run", help="start the assistant (the console when no chat credentials are configured)").set_defaults(
+        func=cmd_run, needs_store=True
+    )
+    say = sub.add_parser("say", help="handle one chat message as /cmmi TEXT and print the reply")
+    say.add_argument("--workspace", default="local", help="workspace (Slack team or Teams tenant) ID (default: local)")
+    say.add_argument("--user", default=getpass.getuser(), help="user ID (default: the current OS user)")
+    say.add_argument("--channel", default="console", help="channel ID (default: console)")
+    say.add_argument("--admin", action="store_true", help="act as a workspace admin")
+    say.add_argument("text", nargs=argparse.REMAINDER, help="the command or question, as typed after /cmmi (options after it belong to it)")
+    say.set_defaults(func=cmd_say, needs_store=True)
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply database migrations (also done at start-up)").set_defaults(
+        func=cmd_db_upgrade, needs_context=False
+    )
     ev = sub.add_parser("eval", help="measure retrieval: hit@1 and hit@3 on a JSONL question set")
     ev.add_argument("file", help="JSONL file of {q, expect, kind}")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list the misses")
@@ -115,12 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
     configure_logging(settings)
-    ctx = build_context(settings)
     try:
+        ctx = build_context(settings, with_store=getattr(args, "needs_store", False)) if getattr(args, "needs_context", True) else None
         return args.func(args, ctx)
     except UserError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except StoreUnavailable as exc:
+        print(f"Could not open the database: {exc}. Check CMMI_DATABASE_URL.", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 

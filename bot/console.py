@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 import uuid
 from typing import TextIO
 
 from bot.render_text import render
-from handlers import Context, Request, UserError, dispatch
+from handlers import Context, Reply, Request, UserError, dispatch
 
 log = logging.getLogger("cmmi_bot.console")
 
 BANNER = "cmmi-bot: ask about CMMI-SVC V1.3 (e.g. 'what does WMC.SP1.6 require'). 'help' for commands, Ctrl-D to quit."
 
 
-def handle_line(line: str, ctx: Context, request: Request) -> tuple[bool, str]:
-    """Handle one message; returns (ok, text). Errors are caught here, at the edge."""
+def handle(request: Request, ctx: Context) -> tuple[bool, Reply | None, str]:
+    """Handle one message; returns (ok, reply, text to show). Errors are caught here, at the edge."""
     try:
-        return True, render(dispatch(request, ctx))
+        reply = dispatch(request, ctx)
     except UserError as exc:
-        return False, str(exc)
+        return False, None, str(exc)
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("unhandled error handling a console message (ref %s)", ref)
-        return False, f"Sorry, something went wrong on my side (error reference {ref}). Please try again."
+        return False, None, f"Sorry, something went wrong on my side (error reference {ref}). Please try again."
+    text = render(reply)
+    if "csv" in reply.data:
+        text += "\n\n" + reply.data["csv"]
+    return True, reply, text
 
 
-def run(ctx: Context, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str = "local-user") -> int:
+def handle_line(line: str, ctx: Context, request: Request) -> tuple[bool, str]:
+    ok, _, text = handle(request, ctx)
+    return ok, text
+
+
+def run(ctx: Context, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str | None = None) -> int:
+    """The local chat: the person at the terminal owns the local workspace, so acts as its admin."""
+    user = user or getpass.getuser()
     interactive = stdin.isatty()
     if interactive:
         print(BANNER, file=stdout)
@@ -47,7 +59,7 @@ def run(ctx: Context, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, us
             continue
         if line.lower() in {"quit", "exit", "bye"}:
             return 0
-        _, text = handle_line(line, ctx, Request(text=line, user_id=user))
+        _, text = handle_line(line, ctx, Request(text=line, user_id=user, is_admin=True))
         print(text, file=stdout)
         if not interactive:
             print(file=stdout)

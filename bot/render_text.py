@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 
 from handlers import Reply
 
 WIDTH = 100
 
 
+def _printable(text: str) -> str:
+    """User-typed text can carry terminal escape sequences; show them inert."""
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else "\N{REPLACEMENT CHARACTER}" for ch in text)
+
+
 def _wrap(text: str, indent: str = "") -> list[str]:
+    text = _printable(text)
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
 
 
@@ -19,7 +26,7 @@ def render(reply: Reply) -> str:
         if lines:
             lines.append("")
         if section.title:
-            lines.append(section.title)
+            lines.append(_printable(section.title))
         if section.body:
             lines.extend(_wrap(section.body, "  " if section.title else ""))
         for name, value in section.fields:

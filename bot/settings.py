@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,12 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("CMMI_LOG_LEVEL", "WARNING", "Log level: DEBUG, INFO, WARNING or ERROR. Message text is never logged at INFO or above."),
+    Setting(
+        "CMMI_DATABASE_URL",
+        "",
+        "Database URL. Empty: an SQLite file in your data folder ($XDG_DATA_HOME/cmmi-bot/cmmi-bot.db, usually "
+        "~/.local/share/cmmi-bot/cmmi-bot.db). PostgreSQL: postgresql+psycopg://USER:PASSWORD@HOST:5432/DBNAME.",
+    ),
 )
 
 
@@ -25,6 +32,19 @@ class Settings:
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user data folder (XDG base directory rules)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cmmi-bot"
+
+
+def database_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    from store import sqlite_url
+
+    return settings["CMMI_DATABASE_URL"] or sqlite_url(data_dir(environ) / "cmmi-bot.db")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

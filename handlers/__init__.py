@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 
-from handlers import ask, help
+from handlers import ask, evidence, export, gaps, group, help, rate, status
 from handlers.core import Context, Reply, Request, Section, UserError
+from store import StoreUnavailable
 
-COMMANDS: dict[str, ModuleType] = {"ask": ask, "help": help}
+log = logging.getLogger("cmmi_bot.handlers")
+
+COMMANDS: dict[str, ModuleType] = {
+    "ask": ask,
+    "evidence": evidence,
+    "rate": rate,
+    "status": status,
+    "gaps": gaps,
+    "group": group,
+    "export": export,
+    "help": help,
+}
 
 
 def command_for(text: str) -> ModuleType:
@@ -22,9 +35,17 @@ def command_for(text: str) -> ModuleType:
     return COMMANDS.get(first, ask)
 
 
+UNAVAILABLE = "Could not reach the database, so nothing was recorded. Please try again in a moment."
+
+
 def dispatch(request: Request, ctx: Context) -> Reply:
-    """Handle one request. Raises UserError on bad input; adapters catch it (and anything else) at the edge."""
-    return command_for(request.text).handle(request, ctx)
+    """Handle one request. Raises UserError on bad input or when the database is unavailable
+    (nothing was written either way); adapters catch it, and anything else, at the edge."""
+    try:
+        return command_for(request.text).handle(request, ctx)
+    except StoreUnavailable:
+        log.warning("database unavailable handling a %s command", command_for(request.text).__name__.rsplit(".", 1)[-1], exc_info=True)
+        raise UserError(UNAVAILABLE) from None
 
 
 __all__ = ["COMMANDS", "Context", "Reply", "Request", "Section", "UserError", "dispatch"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from index import ModelIndex
 from model_data import Model
+from store import Store
 
 
 class UserError(Exception):
@@ -48,3 +49,4 @@ class Context:
 
     model: Model
     index: ModelIndex
+    store: Store | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,24 @@ CLI = [sys.executable, "-m", "bot"]
 KINDS = {"process_area", "specific_goal", "specific_practice", "generic_goal", "generic_practice"}
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every process here keeps its SQLite file in a folder of the test's own, never the real home."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("CMMI_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_ask_prints_an_answer() -> None:
@@ -96,3 +113,53 @@ def test_console_turns_unexpected_errors_into_an_apology(ctx: Context, monkeypat
     assert text.startswith("Sorry, something went wrong") and "boom" not in text
     assert "Traceback" not in text
     assert any(r.exc_info for r in caplog.records)
+
+
+def test_say_contract(data_home: Path) -> None:
+    assert run("say", "group", "add", "Service Desk").returncode == 0
+    assert run("say", "--channel", "C1", "group use Service Desk").returncode == 0
+    added = run(
+        "say",
+        "--channel",
+        "C1",
+        "--user",
+        "alice",
+        "evidence",
+        "add",
+        "WMC.SP1.6",
+        "https://wiki.example.com/x",
+        "minutes",
+        "--kind",
+        "affirmation",
+    )
+    assert added.returncode == 0 and added.stdout.startswith("Logged evidence #1"), added.stdout + added.stderr
+    assert (data_home / "cmmi-bot" / "cmmi-bot.db").exists()
+    refused = run("say", "--user", "bob", "evidence remove 1")
+    assert refused.returncode == 1 and "Only the person who logged" in refused.stdout
+    other_ws = run("say", "--workspace", "W2", "--admin", "evidence remove 1")
+    assert other_ws.returncode == 1 and "no evidence #1" in other_ws.stdout
+    assert run("say", "--user", "bob", "--admin", "evidence remove 1").returncode == 0
+    bad = run("say", "evidence add WMC.SP1.6 note --date yesterday")
+    assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stdout and "Traceback" not in bad.stdout + bad.stderr
+
+
+def test_say_export_prints_csv(data_home: Path) -> None:
+    run("say", "group add Desk")
+    run("say", "--channel", "C1", "group use Desk")
+    run("say", "--channel", "C1", "rate WMC.SP1.6 FI")
+    out = run("say", "export", "WMC")
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("process_area,process_area_name,goal,practice")
+    assert any(line.startswith("WMC,Work Monitoring and Control,WMC.SG1,WMC.SP1.6,") and ",FI," in line for line in lines)
+
+
+def test_db_upgrade_on_postgres(postgres_url: str) -> None:
+    out = run("db", "upgrade", env={"CMMI_DATABASE_URL": postgres_url})
+    assert out.returncode == 0, out.stderr
+    assert "database is at revision 0001" in out.stdout
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    out = run("say", "group list", env={"CMMI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2"})
+    assert out.returncode == 2
+    assert "Could not open the database" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,79 @@
+"""group add|list|rename|use NAME: work groups, the units whose practices are appraised.
+
+Examples:
+  group add "Service Desk"
+  group list
+  group rename Service Desk to IT Service Desk
+  group use Service Desk
+`group use` binds the current channel to a work group, so evidence and ratings logged here need no --group.
+"""
+
+from __future__ import annotations
+
+from handlers.args import check_group_name, need_store, split_words
+from handlers.core import Context, Reply, Request, Section, UserError
+from store import Conflict, Forbidden, NotFound
+
+USAGE = "group add NAME | group list | group rename OLD to NEW | group use NAME"
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    store = need_store(ctx)
+    words = split_words(request.text)[1:]
+    if not words or words[0].lower() not in ("add", "list", "rename", "use"):
+        raise UserError(f"Use: {USAGE}")
+    verb, rest = words[0].lower(), words[1:]
+    ws = request.workspace_id
+    if verb == "list":
+        groups = store.list_groups(ws)
+        bound = store.channel_group(ws, request.channel_id)
+        if not groups:
+            return Reply(
+                text="No work groups yet.", sections=(Section(body='No work groups yet. Create one with: group add "Service Desk"'),)
+            )
+        items = tuple(g.name + ("  (this channel)" if bound and bound.id == g.id else "") for g in groups)
+        return Reply(
+            text=f"{len(groups)} work group(s)",
+            sections=(Section(title="Work groups", items=items),),
+            data={"groups": [g.name for g in groups]},
+        )
+    if verb == "rename":
+        lowered = [w.lower() for w in rest]
+        if "to" in lowered:
+            i = lowered.index("to")
+            old, new = " ".join(rest[:i]), " ".join(rest[i + 1 :])
+        elif len(rest) == 2:
+            old, new = rest
+        else:
+            raise UserError('Say which group and its new name: group rename "Service Desk" to "IT Service Desk"')
+        new = check_group_name(new)
+        try:
+            group = store.rename_group(ws, old, new, request.user_id, request.is_admin)
+        except NotFound:
+            raise UserError(f'There is no work group "{old}". See: group list') from None
+        except Forbidden as exc:
+            raise UserError(f'You cannot rename "{old}": {exc}.') from None
+        except Conflict:
+            raise UserError(f'A work group called "{new}" already exists.') from None
+        return Reply(
+            text=f'Renamed "{old}" to "{group.name}".',
+            sections=(Section(body=f'Renamed "{old}" to "{group.name}". Its evidence and ratings stay with it.'),),
+        )
+    name = check_group_name(" ".join(rest))
+    if verb == "add":
+        try:
+            group = store.add_group(ws, name, request.user_id)
+        except Conflict:
+            raise UserError(f'A work group called "{name}" already exists. See: group list') from None
+        return Reply(
+            text=f'Added work group "{group.name}".',
+            sections=(Section(body=f'Added work group "{group.name}". Bind a channel to it with: group use {group.name}'),),
+        )
+    group = store.find_group(ws, name)
+    if group is None:
+        raise UserError(f'There is no work group "{name}". Create it first with: group add "{name}"')
+    store.bind_channel(ws, request.channel_id, group.id, request.user_id)
+    return Reply(
+        text=f'This channel now logs to "{group.name}".',
+        sections=(Section(body=f'This channel now logs evidence and ratings to "{group.name}".'),),
+    )

@@ -1,0 +1,135 @@
+"""What is in scope for a target, and the coverage and suggested roll-up of evidence and ratings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from handlers import rollup
+from handlers.args import resolve_pa
+from handlers.core import Context, UserError
+from model_data import Model
+from store import Group, RatingItem, Store
+
+_LEVEL = re.compile(r"^(?:ml|maturity\s*level|level)\s*-?\s*(?P<n>[2-5])$", re.I)
+
+
+@dataclass(frozen=True)
+class ScopedPractice:
+    key: str  # WMC.SP1.6, WMC.GP2.8
+    pa: str
+    goal_key: str  # WMC.SG1, WMC.GG2
+    goal_title: str
+    practice_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A maturity level (all process areas at it and below) or one process area."""
+
+    level: int | None = None
+    pa: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"ML{self.level}" if self.level else str(self.pa)
+
+
+def parse_target(ctx: Context, words: list[str], usage: str) -> Target | None:
+    text = " ".join(words).strip()
+    if not text:
+        return None
+    m = _LEVEL.match(text)
+    if m:
+        return Target(level=int(m["n"]))
+    if re.match(r"^(?:ml|level)\s*-?\s*\d+$", text, re.I):
+        raise UserError(f"'{text}' is not a maturity level with process areas; use ML2, ML3, ML4 or ML5. Usage: {usage}")
+    pa = resolve_pa(ctx, text) if len(words) == 1 else None
+    if pa is None:
+        raise UserError(f"'{text}' is neither a process area (e.g. WMC) nor a maturity level (ML2-ML5). Usage: {usage}")
+    return Target(pa=pa)
+
+
+def practices_in_scope(model: Model, target: Target, optional_used: set[str]) -> list[ScopedPractice]:
+    """Specific practices of the process areas in scope, plus the generic practices each needs:
+    GG2 at maturity level 2, GG2 and GG3 from level 3 (staged representation). An optional process
+    area (SSD) is in a level's scope only once the workspace has evidence or ratings for it."""
+    if target.pa:
+        pas = [model.pa(target.pa)]
+        generic_levels = (2, 3) if pas[0].maturity_level >= 3 else (2,)
+    else:
+        assert target.level is not None
+        pas = [pa for pa in model.pas_at_level(target.level, cumulative=True) if not pa.optional or pa.abbr in optional_used]
+        generic_levels = (2, 3) if target.level >= 3 else (2,)
+    scoped = []
+    for pa in pas:
+        for goal in pa.goals:
+            scoped.extend(ScopedPractice(p.id, pa.abbr, goal.id, goal.title, p.id, p.title) for p in goal.practices)
+        for gg in model.generic_goals:
+            if gg.capability_level in generic_levels:
+                scoped.extend(
+                    ScopedPractice(f"{pa.abbr}.{gp.id}", pa.abbr, f"{pa.abbr}.{gg.id}", gg.title, gp.id, gp.title) for gp in gg.practices
+                )
+    return scoped
+
+
+@dataclass
+class Readiness:
+    """Evidence counts and current ratings for the practices in scope and the work groups chosen."""
+
+    model: Model
+    target: Target
+    groups: list[Group]
+    practices: list[ScopedPractice]
+    counts: dict[tuple[int, str], int]
+    ratings: dict[tuple[int, str], RatingItem]
+    _cache: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, ctx: Context, store: Store, workspace: str, target: Target, group: Group | None) -> Readiness:
+        groups = [group] if group else store.list_groups(workspace)
+        group_id = group.id if group else None
+        counts = store.evidence_counts(workspace, group_id)
+        ratings = store.current_ratings(workspace, group_id)
+        optional = {pa.abbr for pa in ctx.model.process_areas if pa.optional}
+        used = {key.split(".")[0] for _, key in (*counts, *ratings)} & optional
+        return cls(ctx.model, target, groups, practices_in_scope(ctx.model, target, used), counts, ratings)
+
+    @cached_property
+    def pas(self) -> list[str]:
+        return list(dict.fromkeys(p.pa for p in self.practices))
+
+    def has_evidence(self, group: Group, key: str) -> bool:
+        return self.counts.get((group.id, key), 0) > 0
+
+    def rating(self, group: Group, key: str) -> str | None:
+        found = self.ratings.get((group.id, key))
+        return found.value if found else None
+
+    def coverage(self, pa: str | None = None, group: Group | None = None) -> tuple[int, int]:
+        """(practice x work group pairs with evidence, pairs in scope)."""
+        groups = [group] if group else self.groups
+        keys = [p.key for p in self.practices if pa is None or p.pa == pa]
+        covered = sum(1 for g in groups for k in keys if self.has_evidence(g, k))
+        return covered, len(keys) * len(groups)
+
+    def practice_rollup(self, key: str) -> str:
+        if key not in self._cache:
+            self._cache[key] = rollup.practice_rollup(self.rating(g, key) for g in self.groups)
+        return self._cache[key]
+
+    def goal_rollup(self, goal_key: str) -> str:
+        return rollup.goal_rollup(self.practice_rollup(p.key) for p in self.practices if p.goal_key == goal_key)
+
+    def pa_rollup(self, pa: str) -> str:
+        goals = dict.fromkeys(p.goal_key for p in self.practices if p.pa == pa)
+        return rollup.combine(self.goal_rollup(g) for g in goals)
+
+    def level_rollup(self) -> str:
+        return rollup.combine(self.pa_rollup(pa) for pa in self.pas)
+
+
+def percent(covered: int, total: int) -> str:
+    return f"{covered}/{total} ({(100 * covered / total) if total else 0:.0f}%)"

@@ -1,0 +1,386 @@
+"""The store's API: work groups, evidence, ratings and the audit log, scoped to one workspace per call.
+
+Every function takes the workspace ID and never reads or changes another workspace's rows.
+Results are plain frozen dataclasses; ORM rows never leave this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
+
+DEDUPE_WINDOW = timedelta(minutes=10)
+RATINGS = ("FI", "LI", "PI", "NI", "NY")
+KINDS = ("artifact", "affirmation")
+
+
+class StoreUnavailable(Exception):
+    """The database could not be reached or stayed locked; nothing was written."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+class Forbidden(PermissionError):
+    pass
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    name: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    id: int
+    group: str
+    group_id: int
+    practice_key: str
+    process_area: str
+    kind: str
+    link: str | None
+    note: str | None
+    evidence_date: date
+    created_by: str
+    created_at: datetime
+    removed_by: str | None = None
+    removed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RatingItem:
+    group_id: int
+    practice_key: str
+    value: str
+    note: str | None
+    rated_by: str
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    actor: str
+    at: datetime
+    action: str
+    before: dict | None
+    after: dict | None
+
+
+def _group(row: WorkGroup) -> Group:
+    return Group(row.id, row.name, row.created_by, row.created_at)
+
+
+def _evidence(row: Evidence, group_name: str) -> EvidenceItem:
+    return EvidenceItem(
+        row.id, group_name, row.work_group_id, row.practice_key, row.process_area, row.kind, row.link, row.note,
+        row.evidence_date, row.created_by, row.created_at, row.removed_by, row.removed_at,
+    )  # fmt: skip
+
+
+def _rating(row: Rating) -> RatingItem:
+    return RatingItem(row.work_group_id, row.practice_key, row.value, row.note, row.rated_by, row.rated_at)
+
+
+def _evidence_snapshot(item: EvidenceItem) -> dict[str, Any]:
+    return {
+        "practice": item.practice_key, "group": item.group, "kind": item.kind, "link": item.link, "note": item.note,
+        "date": item.evidence_date.isoformat(), "removed": item.removed_at is not None,
+    }  # fmt: skip
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+class Store:
+    """All persistence for one database. `clock` gives aware UTC times (tests fix it)."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    @contextmanager
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        try:
+            with self.engine.connect() as connection:
+                if write:
+                    connection.execution_options(write=True)
+                with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                    yield session
+        except IntegrityError:
+            raise
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable(str(exc)) from exc
+            raise
+
+    def _audit(
+        self, s: Session, ws: str, actor: str, action: str, entity: str, entity_id: object, before: dict | None, after: dict | None
+    ) -> None:
+        s.add(
+            AuditEntry(
+                workspace_id=ws,
+                actor=actor,
+                at=self.clock(),
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                before=before,
+                after=after,
+            )
+        )
+
+    # ---- work groups ----------------------------------------------------------------------------
+    def add_group(self, ws: str, name: str, actor: str) -> Group:
+        name = " ".join(name.split())
+        try:
+            with self._session(write=True) as s:
+                if s.scalar(select(WorkGroup).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(name))):
+                    raise Conflict(name)
+                row = WorkGroup(workspace_id=ws, name=name, name_key=name_key(name), created_by=actor, created_at=self.clock())
+                s.add(row)
+                s.flush()
+                self._audit(s, ws, actor, "group.add", "work_group", row.id, None, {"name": name})
+                return _group(row)
+        except IntegrityError as exc:  # a concurrent add of the same name
+            raise Conflict(name) from exc
+
+    def list_groups(self, ws: str) -> list[Group]:
+        with self._session() as s:
+            return [_group(r) for r in s.scalars(select(WorkGroup).where(WorkGroup.workspace_id == ws).order_by(WorkGroup.name_key))]
+
+    def find_group(self, ws: str, name: str) -> Group | None:
+        with self._session() as s:
+            row = s.scalar(select(WorkGroup).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(name)))
+            return _group(row) if row else None
+
+    def rename_group(self, ws: str, old: str, new: str, actor: str, is_admin: bool) -> Group:
+        new = " ".join(new.split())
+        try:
+            with self._session(write=True) as s:
+                row = s.scalar(select(WorkGroup).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(old)))
+                if row is None:
+                    raise NotFound(old)
+                if not (is_admin or row.created_by == actor):
+                    raise Forbidden(f"only {row.created_by} or a workspace admin can rename it")
+                clash = s.scalar(
+                    select(WorkGroup).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(new), WorkGroup.id != row.id)
+                )
+                if clash:
+                    raise Conflict(new)
+                before = {"name": row.name}
+                row.name, row.name_key = new, name_key(new)
+                self._audit(s, ws, actor, "group.rename", "work_group", row.id, before, {"name": new})
+                return _group(row)
+        except IntegrityError as exc:
+            raise Conflict(new) from exc
+
+    def bind_channel(self, ws: str, channel: str, group_id: int, actor: str) -> None:
+        with self._session(write=True) as s:
+            row = s.scalar(select(ChannelBinding).where(ChannelBinding.workspace_id == ws, ChannelBinding.channel_id == channel))
+            before = {"work_group_id": row.work_group_id} if row else None
+            if row is None:
+                s.add(ChannelBinding(workspace_id=ws, channel_id=channel, work_group_id=group_id, bound_by=actor, bound_at=self.clock()))
+            else:
+                row.work_group_id, row.bound_by, row.bound_at = group_id, actor, self.clock()
+            self._audit(s, ws, actor, "channel.bind", "channel", channel, before, {"work_group_id": group_id})
+
+    def channel_group(self, ws: str, channel: str) -> Group | None:
+        with self._session() as s:
+            row = s.scalar(
+                select(WorkGroup)
+                .join(ChannelBinding, ChannelBinding.work_group_id == WorkGroup.id)
+                .where(ChannelBinding.workspace_id == ws, ChannelBinding.channel_id == channel, WorkGroup.workspace_id == ws)
+            )
+            return _group(row) if row else None
+
+    # ---- evidence -------------------------------------------------------------------------------
+    def add_evidence(
+        self, ws: str, group: Group, practice_key: str, process_area: str, kind: str, link: str | None, note: str | None,
+        evidence_date: date, actor: str,
+    ) -> tuple[EvidenceItem, bool]:  # fmt: skip
+        """Store one piece of evidence; returns (item, created). The same evidence from the same person
+        within DEDUPE_WINDOW (a retried chat request) returns the stored item with created=False."""
+        if kind not in KINDS:
+            raise ValueError(kind)
+        now = self.clock()
+        digest = hashlib.sha256("\x1f".join((ws, str(group.id), practice_key, link or "", note or "", kind, actor)).encode()).hexdigest()[
+            :40
+        ]
+        bucket = int(now.timestamp() // DEDUPE_WINDOW.total_seconds())
+        keys = [f"{digest}@{bucket}", f"{digest}@{bucket - 1}"]
+
+        def existing(s: Session) -> Evidence | None:
+            return s.scalar(
+                select(Evidence).where(
+                    Evidence.workspace_id == ws,
+                    Evidence.dedupe_key.in_(keys),
+                    Evidence.removed_at.is_(None),
+                    Evidence.created_at >= now - DEDUPE_WINDOW,
+                )
+            )
+
+        try:
+            with self._session(write=True) as s:
+                found = existing(s)
+                if found is not None:
+                    return _evidence(found, group.name), False
+                row = Evidence(
+                    workspace_id=ws, work_group_id=group.id, practice_key=practice_key, process_area=process_area, kind=kind, link=link,
+                    note=note, evidence_date=evidence_date, created_by=actor, created_at=now, dedupe_key=keys[0],
+                )  # fmt: skip
+                s.add(row)
+                s.flush()
+                item = _evidence(row, group.name)
+                self._audit(s, ws, actor, "evidence.add", "evidence", row.id, None, _evidence_snapshot(item))
+                return item, True
+        except IntegrityError:
+            # the same request raced us into the same bucket: the other insert won, return it
+            with self._session() as s:
+                found = existing(s)
+                if found is None:
+                    raise
+                return _evidence(found, group.name), False
+
+    def _evidence_query(self, ws: str):
+        return select(Evidence, WorkGroup.name).join(WorkGroup, WorkGroup.id == Evidence.work_group_id).where(Evidence.workspace_id == ws)
+
+    def list_evidence(
+        self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None, process_areas: set[str] | None = None,
+        limit: int | None = None, include_removed: bool = False,
+    ) -> list[EvidenceItem]:  # fmt: skip
+        q = self._evidence_query(ws)
+        if group_id is not None:
+            q = q.where(Evidence.work_group_id == group_id)
+        if practice_keys is not None:
+            q = q.where(Evidence.practice_key.in_(sorted(practice_keys)))
+        if process_areas is not None:
+            q = q.where(Evidence.process_area.in_(sorted(process_areas)))
+        if not include_removed:
+            q = q.where(Evidence.removed_at.is_(None))
+        q = q.order_by(Evidence.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
+        with self._session() as s:
+            return [_evidence(row, name) for row, name in s.execute(q)]
+
+    def count_evidence(self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None) -> int:
+        q = select(func.count(Evidence.id)).where(Evidence.workspace_id == ws, Evidence.removed_at.is_(None))
+        if group_id is not None:
+            q = q.where(Evidence.work_group_id == group_id)
+        if practice_keys is not None:
+            q = q.where(Evidence.practice_key.in_(sorted(practice_keys)))
+        with self._session() as s:
+            return int(s.scalar(q) or 0)
+
+    def get_evidence(self, ws: str, evidence_id: int) -> tuple[EvidenceItem, list[AuditItem]]:
+        with self._session() as s:
+            found = s.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
+            if found is None:
+                raise NotFound(evidence_id)
+            audit = s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.workspace_id == ws, AuditEntry.entity == "evidence", AuditEntry.entity_id == str(evidence_id))
+                .order_by(AuditEntry.id)
+            )
+            return _evidence(found[0], found[1]), [AuditItem(a.actor, a.at, a.action, a.before, a.after) for a in audit]
+
+    def remove_evidence(self, ws: str, evidence_id: int, actor: str, is_admin: bool) -> EvidenceItem:
+        """Mark evidence removed (kept for the audit trail). Only its author or a workspace admin may."""
+        with self._session(write=True) as s:
+            found = s.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
+            if found is None:
+                raise NotFound(evidence_id)
+            row, group_name = found
+            if row.removed_at is not None:
+                raise Conflict(f"evidence #{evidence_id} was already removed")
+            if not (is_admin or row.created_by == actor):
+                raise Forbidden(row.created_by)
+            before = _evidence_snapshot(_evidence(row, group_name))
+            row.removed_by, row.removed_at = actor, self.clock()
+            row.dedupe_key = f"removed:{row.id}"  # frees the key so the same evidence can be logged again
+            item = _evidence(row, group_name)
+            self._audit(s, ws, actor, "evidence.remove", "evidence", row.id, before, _evidence_snapshot(item))
+            return item
+
+    def evidence_counts(self, ws: str, group_id: int | None = None) -> dict[tuple[int, str], int]:
+        """Live evidence per (group, practice key), counted in the database."""
+        q = (
+            select(Evidence.work_group_id, Evidence.practice_key, func.count(Evidence.id))
+            .where(Evidence.workspace_id == ws, Evidence.removed_at.is_(None))
+            .group_by(Evidence.work_group_id, Evidence.practice_key)
+        )
+        if group_id is not None:
+            q = q.where(Evidence.work_group_id == group_id)
+        with self._session() as s:
+            return {(g, k): int(n) for g, k, n in s.execute(q)}
+
+    # ---- ratings --------------------------------------------------------------------------------
+    def rate(
+        self, ws: str, group: Group, practice_key: str, process_area: str, value: str, note: str | None, actor: str
+    ) -> tuple[RatingItem, RatingItem | None]:
+        """Record a characterization (history is kept); returns (new, previous)."""
+        if value not in RATINGS:
+            raise ValueError(value)
+        with self._session(write=True) as s:
+            previous = s.scalar(
+                select(Rating)
+                .where(Rating.workspace_id == ws, Rating.work_group_id == group.id, Rating.practice_key == practice_key)
+                .order_by(Rating.id.desc())
+                .limit(1)
+            )
+            row = Rating(
+                workspace_id=ws, work_group_id=group.id, practice_key=practice_key, process_area=process_area, value=value, note=note,
+                rated_by=actor, rated_at=self.clock(),
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            before = {"value": previous.value, "note": previous.note} if previous else None
+            self._audit(
+                s,
+                ws,
+                actor,
+                "rating.set",
+                "rating",
+                f"{group.id}:{practice_key}",
+                before,
+                {"group": group.name, "value": value, "note": note},
+            )
+            return _rating(row), _rating(previous) if previous else None
+
+    def current_ratings(self, ws: str, group_id: int | None = None) -> dict[tuple[int, str], RatingItem]:
+        latest = select(func.max(Rating.id)).where(Rating.workspace_id == ws).group_by(Rating.work_group_id, Rating.practice_key)
+        if group_id is not None:
+            latest = latest.where(Rating.work_group_id == group_id)
+        with self._session() as s:
+            rows = s.scalars(select(Rating).where(Rating.workspace_id == ws, Rating.id.in_(latest)))
+            return {(r.work_group_id, r.practice_key): _rating(r) for r in rows}
+
+    def rating_history(self, ws: str, group_id: int, practice_key: str) -> list[RatingItem]:
+        with self._session() as s:
+            rows = s.scalars(
+                select(Rating)
+                .where(Rating.workspace_id == ws, Rating.work_group_id == group_id, Rating.practice_key == practice_key)
+                .order_by(Rating.id)
+            )
+            return [_rating(r) for r in rows]

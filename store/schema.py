@@ -1,0 +1,125 @@
+"""ORM tables (SQLAlchemy 2.x typed): work groups, channel bindings, evidence, ratings, audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Same constraint names on SQLite and PostgreSQL, so migrations and `alembic check` agree on both.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as UTC on both databases and always returned timezone-aware.
+    SQLite keeps no offset and returns naive values; PostgreSQL returns aware ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict: JSON()}
+
+
+class WorkGroup(Base):
+    __tablename__ = "work_group"
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))  # case-folded name: "Service Desk" == "service desk"
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class ChannelBinding(Base):
+    __tablename__ = "channel_binding"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    work_group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id", ondelete="CASCADE"))
+    bound_by: Mapped[str] = mapped_column(String(64))
+    bound_at: Mapped[datetime]
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "dedupe_key"),
+        Index("ix_evidence_scope", "workspace_id", "work_group_id", "practice_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    work_group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id", ondelete="RESTRICT"))
+    practice_key: Mapped[str] = mapped_column(String(24))  # WMC.SP1.6, or WMC.GP2.8 for a generic practice
+    process_area: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # artifact | affirmation
+    link: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_date: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+    removed_at: Mapped[datetime | None]
+    dedupe_key: Mapped[str] = mapped_column(String(80))  # content hash @ time bucket: a retried request stores once
+
+
+class Rating(Base):
+    """Every characterization ever given; the newest per (group, practice) is the current one."""
+
+    __tablename__ = "rating"
+    __table_args__ = (Index("ix_rating_scope", "workspace_id", "work_group_id", "practice_key", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    work_group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id", ondelete="RESTRICT"))
+    practice_key: Mapped[str] = mapped_column(String(24))
+    process_area: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(2))  # FI | LI | PI | NI | NY
+    note: Mapped[str | None] = mapped_column(Text)
+    rated_by: Mapped[str] = mapped_column(String(64))
+    rated_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "workspace_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(32))  # evidence.add, evidence.remove, rating.set, group.add ...
+    entity: Mapped[str] = mapped_column(String(24))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict | None]
+    after: Mapped[dict | None]
