@@ -23,13 +23,19 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from sqlalchemy import insert
+
+from handlers import Context, Request, dispatch
 from index import build_index
 from index.engine import ModelIndex, _document, _schema
 from model_data import load_model
+from store import Store, make_engine, sqlite_url, upgrade
+from store.schema import Evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -281,11 +287,125 @@ def process_first_answer() -> list[Bench]:
     return [Bench("process.first_answer", Stats.of(values), "python -c 'import whoosh'", Stats.of(floors), target=1500.0)]
 
 
+def _store_context(folder: Path) -> tuple[Context, Store]:
+    engine = make_engine(sqlite_url(folder / "bench.db"))
+    upgrade(engine)
+    store = Store(engine)
+    return Context(model=load_model(), index=shared_index(), store=store), store
+
+
+def evidence_add_rate() -> list[Bench]:
+    """Evidence adds through the whole console core (parse, resolve, dedupe, insert, audit), one
+    transaction each on SQLite, beside a raw SQLAlchemy Core insert loop into the same table."""
+    adds = 3000
+    with tempfile.TemporaryDirectory() as folder:
+        ctx, store = _store_context(Path(folder))
+        dispatch(Request('group add "Service Desk"', workspace_id="B", channel_id="C"), ctx)
+        dispatch(Request("group use Service Desk", workspace_id="B", channel_id="C"), ctx)
+        group = store.find_group("B", "Service Desk")
+        practices = [p.id for p in ctx.model.practices]
+
+        def core(i: int) -> None:
+            dispatch(
+                Request(
+                    f"evidence add {practices[i % len(practices)]} https://wiki.example.com/page/{i} review notes {i}",
+                    workspace_id="B",
+                    channel_id="C",
+                ),
+                ctx,
+            )
+
+        def raw(i: int) -> None:
+            with store.engine.begin() as conn:
+                conn.execute(
+                    insert(Evidence).values(
+                        workspace_id="B",
+                        work_group_id=group.id,
+                        practice_key="WMC.SP1.6",
+                        process_area="WMC",
+                        kind="artifact",
+                        link=f"https://wiki.example.com/raw/{i}",
+                        note="raw",
+                        evidence_date=date.today(),
+                        created_by="U",
+                        created_at=datetime.now(UTC),
+                        dedupe_key=f"raw{i}",
+                    )
+                )
+
+        values, floors = [], []
+        for i in range(adds):
+            first, second = (core, raw) if i % 2 else (raw, core)
+            a, b = _time_ns(first, i), _time_ns(second, i)
+            values.append(a if first is core else b)
+            floors.append(b if first is core else a)
+        stored = store.count_evidence("B")
+        store.engine.dispose()
+    if stored != 2 * adds:
+        raise RuntimeError(f"expected {2 * adds} rows, found {stored}")
+    rate = 1e9 * len(values) / sum(values)
+    raw_rate = 1e9 * len(floors) / sum(floors)
+    notes = (f"throughput: {rate:,.0f} adds/s through the core vs {raw_rate:,.0f} raw inserts/s (target >= 1,500 adds/s)",)
+    return [Bench("evidence.add", Stats.of(values), "sqlalchemy core insert", Stats.of(floors), target=1000 / 1500, notes=notes)]
+
+
+def status_at_scale() -> list[Bench]:
+    """`status` for a workspace with 50 work groups and 20,000 evidence rows, beside the bare
+    GROUP BY count that it rests on."""
+    with tempfile.TemporaryDirectory() as folder:
+        ctx, store = _store_context(Path(folder))
+        groups = [store.add_group("S", f"Group {n:02d}", "U") for n in range(50)]
+        keys = [(p.id, p.pa) for p in ctx.model.practices]
+        now = datetime.now(UTC)
+        rows = [
+            dict(
+                workspace_id="S",
+                work_group_id=groups[i % 50].id,
+                practice_key=keys[(i * 7) % len(keys)][0],
+                process_area=keys[(i * 7) % len(keys)][1],
+                kind="artifact",
+                link=f"https://wiki.example.com/{i}",
+                note=None,
+                evidence_date=date.today(),
+                created_by="U",
+                created_at=now,
+                dedupe_key=f"k{i}",
+            )
+            for i in range(20_000)
+        ]
+        with store.engine.begin() as conn:
+            conn.execute(insert(Evidence), rows)
+        for g in groups[:25]:
+            for pid, _ in keys[:60]:
+                store.rate("S", g, pid, pid.split(".")[0], "LI", None, "U")
+        request = Request("status", workspace_id="S", channel_id="C")
+        reply = dispatch(request, ctx)
+        if "ML2: evidence" not in " ".join(i for sec in reply.sections for i in sec.items):
+            raise RuntimeError("status did not report the maturity levels")
+
+        def floor() -> None:
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql(
+                    "SELECT work_group_id, practice_key, count(id) FROM evidence WHERE workspace_id = 'S' AND removed_at IS NULL "
+                    "GROUP BY work_group_id, practice_key"
+                ).fetchall()
+
+        values, floors = paired(lambda: dispatch(request, ctx), floor, runs=15)
+        ml3, _ = paired(lambda: dispatch(Request("status ML3", workspace_id="S"), ctx), floor, runs=15)
+        store.engine.dispose()
+    return [
+        Bench("status.50_groups_20k_evidence", Stats.of(values), "group-by count query", Stats.of(floors), target=200.0),
+        Bench("status_ml3.50_groups_20k_evidence", Stats.of(ml3), "group-by count query", Stats.of(floors), target=200.0),
+    ]
+
+
 BENCHMARKS: list[Callable[[], list[Bench]]] = [
     ask_id_lookup,
     ask_natural_language,
     index_build,
     process_first_answer,
+    evidence_add_rate,
+    status_at_scale,
 ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from handlers.args import need_store, optional_group, split_words, take_options
 from handlers.core import Context, Reply, Request, Section
-from handlers.readiness import Readiness, Target, parse_target
+from handlers.readiness import Readiness, Snapshot, next_level, parse_target
 
 USAGE = "gaps [PA|MLn] [--group NAME]"
 SHOWN = 40
@@ -41,12 +41,9 @@ def handle(request: Request, ctx: Context) -> Reply:
     ws = request.workspace_id
     if not store.list_groups(ws):
         return Reply(text="No work groups yet.", sections=(Section(body='No work groups yet. Start with: group add "Service Desk".'),))
-    if target is None:
-        for level in (2, 3, 4, 5):
-            target = Target(level=level)
-            if Readiness.load(ctx, store, ws, target, group).level_rollup() != "satisfiable":
-                break
-    readiness = Readiness.load(ctx, store, ws, target, group)
+    snapshot = Snapshot.load(ctx, store, ws, group)
+    readiness = Readiness.of(ctx.model, snapshot, target or next_level(ctx.model, snapshot))
+    target = readiness.target
     gaps = find_gaps(readiness)
     scope = f"{target.label}" + (f" · {group.name}" if group else "")
     if not gaps:

@@ -75,6 +75,27 @@ def practices_in_scope(model: Model, target: Target, optional_used: set[str]) ->
     return scoped
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of a workspace's (or one work group's) groups, evidence counts and current ratings;
+    every target a command looks at is computed from it."""
+
+    groups: list[Group]
+    counts: dict[tuple[int, str], int]
+    ratings: dict[tuple[int, str], RatingItem]
+    optional_used: frozenset[str]
+
+    @classmethod
+    def load(cls, ctx: Context, store: Store, workspace: str, group: Group | None) -> Snapshot:
+        groups = [group] if group else store.list_groups(workspace)
+        group_id = group.id if group else None
+        counts = store.evidence_counts(workspace, group_id)
+        ratings = store.current_ratings(workspace, group_id)
+        optional = {pa.abbr for pa in ctx.model.process_areas if pa.optional}
+        used = frozenset({key.split(".")[0] for _, key in (*counts, *ratings)} & optional)
+        return cls(groups, counts, ratings, used)
+
+
 @dataclass
 class Readiness:
     """Evidence counts and current ratings for the practices in scope and the work groups chosen."""
@@ -88,14 +109,13 @@ class Readiness:
     _cache: dict[str, str] = field(default_factory=dict)
 
     @classmethod
+    def of(cls, model: Model, snapshot: Snapshot, target: Target) -> Readiness:
+        practices = practices_in_scope(model, target, set(snapshot.optional_used))
+        return cls(model, target, snapshot.groups, practices, snapshot.counts, snapshot.ratings)
+
+    @classmethod
     def load(cls, ctx: Context, store: Store, workspace: str, target: Target, group: Group | None) -> Readiness:
-        groups = [group] if group else store.list_groups(workspace)
-        group_id = group.id if group else None
-        counts = store.evidence_counts(workspace, group_id)
-        ratings = store.current_ratings(workspace, group_id)
-        optional = {pa.abbr for pa in ctx.model.process_areas if pa.optional}
-        used = {key.split(".")[0] for _, key in (*counts, *ratings)} & optional
-        return cls(ctx.model, target, groups, practices_in_scope(ctx.model, target, used), counts, ratings)
+        return cls.of(ctx.model, Snapshot.load(ctx, store, workspace, group), target)
 
     @cached_property
     def pas(self) -> list[str]:
@@ -129,6 +149,14 @@ class Readiness:
 
     def level_rollup(self) -> str:
         return rollup.combine(self.pa_rollup(pa) for pa in self.pas)
+
+
+def next_level(model: Model, snapshot: Snapshot) -> Target:
+    """The first maturity level whose roll-up is not yet satisfiable (ML5 when all are)."""
+    for level in (2, 3, 4, 5):
+        if Readiness.of(model, snapshot, Target(level=level)).level_rollup() != "satisfiable":
+            return Target(level=level)
+    return Target(level=5)
 
 
 def percent(covered: int, total: int) -> str:

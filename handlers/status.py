@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from handlers.args import need_store, optional_group, split_words, take_options
 from handlers.core import Context, Reply, Request, Section
-from handlers.readiness import Readiness, Target, parse_target, percent
+from handlers.readiness import Readiness, Snapshot, Target, next_level, parse_target, percent
 
 USAGE = "status [PA|ML2|ML3|ML4|ML5] [--group NAME]"
 SUGGESTION = "Roll-up is a suggestion for the appraisal team, not a verdict. Rules: help status"
@@ -40,18 +40,15 @@ def handle(request: Request, ctx: Context) -> Reply:
         )
     scope = f" · {group.name}" if group else ""
     sections: list[Section] = []
+    snapshot = Snapshot.load(ctx, store, ws, group)
     if target is None:
         items = []
         for level in (2, 3, 4, 5):
-            r = Readiness.load(ctx, store, ws, Target(level=level), group)
+            r = Readiness.of(ctx.model, snapshot, Target(level=level))
             items.append(f"ML{level}: evidence {percent(*r.coverage())} · roll-up {r.level_rollup()}")
         sections.append(Section(title=f"Readiness by maturity level{scope}", items=tuple(items)))
-        target = Target(level=2)
-        for level in (2, 3, 4, 5):  # detail for the first level not yet satisfiable
-            target = Target(level=level)
-            if Readiness.load(ctx, store, ws, target, group).level_rollup() != "satisfiable":
-                break
-    readiness = Readiness.load(ctx, store, ws, target, group)
+        target = next_level(ctx.model, snapshot)  # detail for the first level not yet satisfiable
+    readiness = Readiness.of(ctx.model, snapshot, target)
     if target.pa:
         pa = ctx.model.pa(target.pa)
         items = []

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -88,11 +88,11 @@ def _group(row: WorkGroup) -> Group:
     return Group(row.id, row.name, row.created_by, row.created_at)
 
 
-def _evidence(row: Evidence, group_name: str) -> EvidenceItem:
-    return EvidenceItem(
-        row.id, group_name, row.work_group_id, row.practice_key, row.process_area, row.kind, row.link, row.note,
-        row.evidence_date, row.created_by, row.created_at, row.removed_by, row.removed_at,
-    )  # fmt: skip
+# Columns in EvidenceItem's field order, so a result row builds the dataclass directly.
+_EVIDENCE_COLUMNS = (
+    Evidence.id, WorkGroup.name, Evidence.work_group_id, Evidence.practice_key, Evidence.process_area, Evidence.kind, Evidence.link,
+    Evidence.note, Evidence.evidence_date, Evidence.created_by, Evidence.created_at, Evidence.removed_by, Evidence.removed_at,
+)  # fmt: skip
 
 
 def _rating(row: Rating) -> RatingItem:
@@ -104,6 +104,31 @@ def _evidence_snapshot(item: EvidenceItem) -> dict[str, Any]:
         "practice": item.practice_key, "group": item.group, "kind": item.kind, "link": item.link, "note": item.note,
         "date": item.evidence_date.isoformat(), "removed": item.removed_at is not None,
     }  # fmt: skip
+
+
+_GROUP_COLUMNS = (WorkGroup.id, WorkGroup.name, WorkGroup.created_by, WorkGroup.created_at)
+
+
+# Statements on the hot path are built once; each call only binds values (building a statement per
+# call cost more than the SQL itself).
+_EVIDENCE_FROM = select(*_EVIDENCE_COLUMNS).join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
+_RECENT_DUPLICATE = _EVIDENCE_FROM.where(
+    Evidence.workspace_id == bindparam("ws"),
+    Evidence.dedupe_key.in_(bindparam("keys", expanding=True)),
+    Evidence.removed_at.is_(None),
+    Evidence.created_at >= bindparam("since", type_=Evidence.created_at.type),
+)
+_INSERT_EVIDENCE = insert(Evidence).returning(Evidence.id)
+_INSERT_AUDIT = insert(AuditEntry)
+_CHANNEL_GROUP = (
+    select(*_GROUP_COLUMNS)
+    .join(ChannelBinding, ChannelBinding.work_group_id == WorkGroup.id)
+    .where(
+        ChannelBinding.workspace_id == bindparam("ws"),
+        ChannelBinding.channel_id == bindparam("channel"),
+        WorkGroup.workspace_id == bindparam("ws"),
+    )
+)
 
 
 def name_key(name: str) -> str:
@@ -118,13 +143,14 @@ class Store:
         self.clock = clock
 
     @contextmanager
-    def _session(self, write: bool = False) -> Iterator[Session]:
+    def _connection(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction on one connection; database outages become StoreUnavailable."""
         try:
             with self.engine.connect() as connection:
                 if write:
                     connection.execution_options(write=True)
-                with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                    yield session
+                with connection.begin():
+                    yield connection
         except IntegrityError:
             raise
         except (OperationalError, InterfaceError) as exc:
@@ -133,6 +159,12 @@ class Store:
             if exc.connection_invalidated:
                 raise StoreUnavailable(str(exc)) from exc
             raise
+
+    @contextmanager
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        with self._connection(write) as connection, Session(bind=connection, expire_on_commit=False) as session:
+            yield session
+            session.flush()
 
     def _audit(
         self, s: Session, ws: str, actor: str, action: str, entity: str, entity_id: object, before: dict | None, after: dict | None
@@ -170,9 +202,10 @@ class Store:
             return [_group(r) for r in s.scalars(select(WorkGroup).where(WorkGroup.workspace_id == ws).order_by(WorkGroup.name_key))]
 
     def find_group(self, ws: str, name: str) -> Group | None:
-        with self._session() as s:
-            row = s.scalar(select(WorkGroup).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(name)))
-            return _group(row) if row else None
+        q = select(*_GROUP_COLUMNS).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(name))
+        with self._connection() as c:
+            row = c.execute(q).first()
+            return Group(*row) if row else None
 
     def rename_group(self, ws: str, old: str, new: str, actor: str, is_admin: bool) -> Group:
         new = " ".join(new.split())
@@ -206,13 +239,9 @@ class Store:
             self._audit(s, ws, actor, "channel.bind", "channel", channel, before, {"work_group_id": group_id})
 
     def channel_group(self, ws: str, channel: str) -> Group | None:
-        with self._session() as s:
-            row = s.scalar(
-                select(WorkGroup)
-                .join(ChannelBinding, ChannelBinding.work_group_id == WorkGroup.id)
-                .where(ChannelBinding.workspace_id == ws, ChannelBinding.channel_id == channel, WorkGroup.workspace_id == ws)
-            )
-            return _group(row) if row else None
+        with self._connection() as c:
+            row = c.execute(_CHANNEL_GROUP, {"ws": ws, "channel": channel}).first()
+            return Group(*row) if row else None
 
     # ---- evidence -------------------------------------------------------------------------------
     def add_evidence(
@@ -230,40 +259,38 @@ class Store:
         bucket = int(now.timestamp() // DEDUPE_WINDOW.total_seconds())
         keys = [f"{digest}@{bucket}", f"{digest}@{bucket - 1}"]
 
-        def existing(s: Session) -> Evidence | None:
-            return s.scalar(
-                select(Evidence).where(
-                    Evidence.workspace_id == ws,
-                    Evidence.dedupe_key.in_(keys),
-                    Evidence.removed_at.is_(None),
-                    Evidence.created_at >= now - DEDUPE_WINDOW,
-                )
-            )
+        def existing(c: Connection) -> EvidenceItem | None:
+            found = c.execute(_RECENT_DUPLICATE, {"ws": ws, "keys": keys, "since": now - DEDUPE_WINDOW}).first()
+            return EvidenceItem(*found) if found else None
 
+        values = dict(
+            workspace_id=ws, work_group_id=group.id, practice_key=practice_key, process_area=process_area, kind=kind, link=link,
+            note=note, evidence_date=evidence_date, created_by=actor, created_at=now, dedupe_key=keys[0],
+        )  # fmt: skip
         try:
-            with self._session(write=True) as s:
-                found = existing(s)
+            with self._connection(write=True) as c:
+                found = existing(c)
                 if found is not None:
-                    return _evidence(found, group.name), False
-                row = Evidence(
-                    workspace_id=ws, work_group_id=group.id, practice_key=practice_key, process_area=process_area, kind=kind, link=link,
-                    note=note, evidence_date=evidence_date, created_by=actor, created_at=now, dedupe_key=keys[0],
-                )  # fmt: skip
-                s.add(row)
-                s.flush()
-                item = _evidence(row, group.name)
-                self._audit(s, ws, actor, "evidence.add", "evidence", row.id, None, _evidence_snapshot(item))
+                    return found, False
+                evidence_id = c.execute(_INSERT_EVIDENCE, values).scalar_one()
+                item = EvidenceItem(
+                    evidence_id, group.name, group.id, practice_key, process_area, kind, link, note, evidence_date, actor, now
+                )
+                audit = dict(
+                    action="evidence.add", entity="evidence", entity_id=str(evidence_id), before=None, after=_evidence_snapshot(item)
+                )
+                c.execute(_INSERT_AUDIT, {"workspace_id": ws, "actor": actor, "at": now, **audit})
                 return item, True
         except IntegrityError:
             # the same request raced us into the same bucket: the other insert won, return it
-            with self._session() as s:
-                found = existing(s)
+            with self._connection() as c:
+                found = existing(c)
                 if found is None:
                     raise
-                return _evidence(found, group.name), False
+                return found, False
 
-    def _evidence_query(self, ws: str):
-        return select(Evidence, WorkGroup.name).join(WorkGroup, WorkGroup.id == Evidence.work_group_id).where(Evidence.workspace_id == ws)
+    def _evidence_query(self, ws: str) -> Select:
+        return _EVIDENCE_FROM.where(Evidence.workspace_id == ws)
 
     def list_evidence(
         self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None, process_areas: set[str] | None = None,
@@ -281,8 +308,8 @@ class Store:
         q = q.order_by(Evidence.id.desc())
         if limit is not None:
             q = q.limit(limit)
-        with self._session() as s:
-            return [_evidence(row, name) for row, name in s.execute(q)]
+        with self._connection() as c:
+            return [EvidenceItem(*row) for row in c.execute(q)]
 
     def count_evidence(self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None) -> int:
         q = select(func.count(Evidence.id)).where(Evidence.workspace_id == ws, Evidence.removed_at.is_(None))
@@ -294,34 +321,49 @@ class Store:
             return int(s.scalar(q) or 0)
 
     def get_evidence(self, ws: str, evidence_id: int) -> tuple[EvidenceItem, list[AuditItem]]:
-        with self._session() as s:
-            found = s.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
+        audit_q = (
+            select(AuditEntry.actor, AuditEntry.at, AuditEntry.action, AuditEntry.before, AuditEntry.after)
+            .where(AuditEntry.workspace_id == ws, AuditEntry.entity == "evidence", AuditEntry.entity_id == str(evidence_id))
+            .order_by(AuditEntry.id)
+        )
+        with self._connection() as c:
+            found = c.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
             if found is None:
                 raise NotFound(evidence_id)
-            audit = s.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.workspace_id == ws, AuditEntry.entity == "evidence", AuditEntry.entity_id == str(evidence_id))
-                .order_by(AuditEntry.id)
-            )
-            return _evidence(found[0], found[1]), [AuditItem(a.actor, a.at, a.action, a.before, a.after) for a in audit]
+            return EvidenceItem(*found), [AuditItem(*row) for row in c.execute(audit_q)]
 
     def remove_evidence(self, ws: str, evidence_id: int, actor: str, is_admin: bool) -> EvidenceItem:
         """Mark evidence removed (kept for the audit trail). Only its author or a workspace admin may."""
-        with self._session(write=True) as s:
-            found = s.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
+        with self._connection(write=True) as c:
+            found = c.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
             if found is None:
                 raise NotFound(evidence_id)
-            row, group_name = found
-            if row.removed_at is not None:
+            item = EvidenceItem(*found)
+            if item.removed_at is not None:
                 raise Conflict(f"evidence #{evidence_id} was already removed")
-            if not (is_admin or row.created_by == actor):
-                raise Forbidden(row.created_by)
-            before = _evidence_snapshot(_evidence(row, group_name))
-            row.removed_by, row.removed_at = actor, self.clock()
-            row.dedupe_key = f"removed:{row.id}"  # frees the key so the same evidence can be logged again
-            item = _evidence(row, group_name)
-            self._audit(s, ws, actor, "evidence.remove", "evidence", row.id, before, _evidence_snapshot(item))
-            return item
+            if not (is_admin or item.created_by == actor):
+                raise Forbidden(item.created_by)
+            now = self.clock()
+            # a new dedupe key frees the old one, so the same evidence can be logged again
+            c.execute(
+                update(Evidence)
+                .where(Evidence.workspace_id == ws, Evidence.id == evidence_id)
+                .values(removed_by=actor, removed_at=now, dedupe_key=f"removed:{evidence_id}")
+            )
+            removed = replace(item, removed_by=actor, removed_at=now)
+            c.execute(
+                insert(AuditEntry).values(
+                    workspace_id=ws,
+                    actor=actor,
+                    at=now,
+                    action="evidence.remove",
+                    entity="evidence",
+                    entity_id=str(evidence_id),
+                    before=_evidence_snapshot(item),
+                    after=_evidence_snapshot(removed),
+                )
+            )
+            return removed
 
     def evidence_counts(self, ws: str, group_id: int | None = None) -> dict[tuple[int, str], int]:
         """Live evidence per (group, practice key), counted in the database."""
