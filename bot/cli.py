@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 from bot import console
 from bot.settings import load_settings
 from bot.wiring import build_context, build_store, configure_logging
@@ -73,8 +75,25 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
-    # Chat transports (Slack, Teams) arrive in their own issues; until then the console is the assistant.
+    """Slack when its credentials are configured (environment or .env), else the console chat."""
+    from bot.slack import slack_configured
+
+    if slack_configured(load_settings()):
+        return cmd_serve(args, ctx)
     return console.run(ctx)
+
+
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+    # Imported here: Bolt, Starlette and uvicorn cost start-up time that the other commands do not need.
+    from bot.slack.server import SlackConfigError, serve
+
+    try:
+        return serve(load_settings(), ctx)
+    except SlackConfigError as exc:
+        print(f"cmmi-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
@@ -104,6 +123,42 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     settings = load_settings()
     store = build_store(settings)
     print(f"database is at revision {current_revision(store.engine)} ({store.engine.url.render_as_string(hide_password=True)})")
+    return 0
+
+
+def digest_deliverers(settings, ctx: Context) -> dict:
+    """One deliverer per transport that is configured here; console subscriptions always print."""
+    from bot.render_text import render
+    from bot.scheduler import ConsoleDeliverer
+
+    deliverers: dict = {"console": ConsoleDeliverer(render, lambda text: print(text, flush=True))}
+    try:
+        from bot.slack.digests import slack_deliverer
+    except ImportError:
+        return deliverers
+    slack = slack_deliverer(settings)
+    if slack is not None:
+        deliverers["slack"] = slack
+    return deliverers
+
+
+def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
+    from datetime import UTC, datetime
+
+    from bot.scheduler import run_due
+
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    except ValueError:
+        print(f"--now must be an ISO 8601 time such as 2026-11-30T09:05:00+01:00, not {args.now!r}", file=sys.stderr)
+        return 1
+    if now.tzinfo is None:
+        print("--now needs a UTC offset, e.g. 2026-11-30T08:05:00+00:00", file=sys.stderr)
+        return 1
+    store = ctx.store
+    store.clock = lambda: now  # the whole run happens at the given moment
+    report = run_due(ctx, store, digest_deliverers(load_settings(), ctx), now)
+    print(f"digests: {report}", file=sys.stderr)
     return 0
 
 
@@ -137,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the assistant (the console when no chat credentials are configured)").set_defaults(
         func=cmd_run, needs_store=True
     )
+    sub.add_parser("serve", help="run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on CMMI_HTTP_PORT").set_defaults(
+        func=cmd_serve, needs_store=True
+    )
     say = sub.add_parser("say", help="handle one chat message as /cmmi TEXT and print the reply")
     say.add_argument("--workspace", default="local", help="workspace (Slack team or Teams tenant) ID (default: local)")
     say.add_argument("--user", default=getpass.getuser(), help="user ID (default: the current OS user)")
@@ -149,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply database migrations (also done at start-up)").set_defaults(
         func=cmd_db_upgrade, needs_context=False
     )
+    digest = sub.add_parser("digest", help="weekly digests")
+    digest_sub = digest.add_subparsers(dest="digest_command", required=True)
+    due = digest_sub.add_parser("run-due", help="send every digest that is due and exit (for cron; --now fixes the clock)")
+    due.add_argument("--now", help="the current time, ISO 8601 with offset (default: now)")
+    due.set_defaults(func=cmd_digest_run_due, needs_store=True)
     ev = sub.add_parser("eval", help="measure retrieval: hit@1 and hit@3 on a JSONL question set")
     ev.add_argument("file", help="JSONL file of {q, expect, kind}")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list the misses")
@@ -157,8 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def load_dotenv_file(path: Path | None = None) -> None:
+    """Add the settings in .env (in the working directory) to the environment; variables already set win."""
+    load_dotenv(path or Path.cwd() / ".env", override=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    load_dotenv_file()
     settings = load_settings()
     configure_logging(settings)
     try:

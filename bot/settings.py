@@ -23,6 +23,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Database URL. Empty: an SQLite file in your data folder ($XDG_DATA_HOME/cmmi-bot/cmmi-bot.db, usually "
         "~/.local/share/cmmi-bot/cmmi-bot.db). PostgreSQL: postgresql+psycopg://USER:PASSWORD@HOST:5432/DBNAME.",
     ),
+    Setting("SLACK_BOT_TOKEN", "", "Slack bot token (xoxb-...). With SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, `make run` starts Slack."),
+    Setting("SLACK_SIGNING_SECRET", "", "Slack signing secret: verifies that requests come from Slack. Required in HTTP mode."),
+    Setting("SLACK_APP_TOKEN", "", "App-level token (xapp-..., scope connections:write): when set, Slack connects over Socket Mode."),
+    Setting("SLACK_API_URL", "https://slack.com/api/", "Base URL of the Slack Web API; tests and proxies point it elsewhere."),
+    Setting("CMMI_HTTP_HOST", "0.0.0.0", "Address the HTTP server listens on (Slack HTTP mode)."),
+    Setting("CMMI_HTTP_PORT", "3000", "Port the HTTP server listens on (Slack HTTP mode): POST /slack/events, GET /healthz."),
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
-from handlers import ask, evidence, export, gaps, group, help, rate, status
+from handlers import ask, digest, evidence, export, gaps, group, help, rate, status
 from handlers.core import Context, Reply, Request, Section, UserError
 from store import StoreUnavailable
 
@@ -19,6 +19,7 @@ COMMANDS: dict[str, ModuleType] = {
     "gaps": gaps,
     "group": group,
     "export": export,
+    "digest": digest,
     "help": help,
 }
 

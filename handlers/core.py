@@ -23,6 +23,7 @@ class Request:
     thread_id: str | None = None
     is_admin: bool = False
     transport: str = "console"
+    timezone: str | None = None  # the user's IANA time zone when the transport knows it
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Reply:
     text: str  # one-line summary: notification text and plain fallback
     sections: tuple[Section, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)  # machine-readable result, e.g. for --json
+    in_channel: bool = False  # post for everyone in the channel rather than privately to the asker
 
 
 @dataclass(frozen=True)

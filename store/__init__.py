@@ -1,6 +1,7 @@
 """Persistence: SQLAlchemy 2.x over SQLite (default) or PostgreSQL, with Alembic migrations."""
 
 from store.db import make_engine, sqlite_url, upgrade
+from store.digests import Activity, Claim, Delivery, Subscription
 from store.repo import (
     KINDS,
     RATINGS,
@@ -18,8 +19,11 @@ from store.repo import (
 __all__ = [
     "KINDS",
     "RATINGS",
+    "Activity",
     "AuditItem",
+    "Claim",
     "Conflict",
+    "Delivery",
     "EvidenceItem",
     "Forbidden",
     "Group",
@@ -27,6 +31,7 @@ __all__ = [
     "RatingItem",
     "Store",
     "StoreUnavailable",
+    "Subscription",
     "make_engine",
     "sqlite_url",
     "upgrade",

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, insert, sele
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from store.digests import DigestMixin
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
 
 DEDUPE_WINDOW = timedelta(minutes=10)
@@ -135,7 +136,7 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class Store:
+class Store(DigestMixin):
     """All persistence for one database. `clock` gives aware UTC times (tests fix it)."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:

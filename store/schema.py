@@ -123,3 +123,46 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict | None]
     after: Mapped[dict | None]
+
+
+class DigestSubscription(Base):
+    """A channel's weekly digest: when (weekday, local time, IANA zone) and what (group, level)."""
+
+    __tablename__ = "digest_subscription"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    transport: Mapped[str] = mapped_column(String(16))  # slack | teams | console
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    timezone: Mapped[str] = mapped_column(String(64))
+    work_group_id: Mapped[int | None] = mapped_column(ForeignKey("work_group.id", ondelete="SET NULL"))
+    level: Mapped[int] = mapped_column(Integer)
+    quiet_full: Mapped[bool] = mapped_column(default=False)  # a quiet week still gets the full report
+    enabled: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[dict | None]  # what a transport needs to post proactively (e.g. a Teams conversation reference)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DigestDelivery(Base):
+    """One row per subscription and scheduled week: the database, not a lock, makes it exactly once."""
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (UniqueConstraint("subscription_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("digest_subscription.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(40))  # the scheduled slot, ISO 8601 in UTC
+    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | skipped | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime | None]
+    message_ref: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,85 @@
+"""Convert Slack payloads (slash commands, button presses, events) into transport-neutral handler Requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from handlers import Request
+
+TRANSPORT = "slack"
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of &, < and > so the core sees what the person typed (render.escape redoes it).
+    &amp; goes last, so typed text such as '&amp;lt;' stays as typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def strip_mention(text: str, bot_user_id: str | None) -> str:
+    """Remove mentions of the bot (<@UBOT> or <@UBOT|name>) from message text; other markup stays as it is."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    else:  # without the bot's ID, only a mention at the very start can be taken to be addressed to it
+        text = re.sub(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>", " ", text)
+    return " ".join(text.split())
+
+
+def thread_of(event: Mapping[str, Any]) -> str | None:
+    """The thread a reply to this message belongs in: its own thread if it is in one, else a new one under it."""
+    return event.get("thread_ts") or event.get("ts")
+
+
+def from_command(body: Mapping[str, Any]) -> Request:
+    """A /cmmi slash command: its text is the command line."""
+    return Request(
+        text=unescape(body.get("text") or "").strip(),
+        user_id=body["user_id"],
+        workspace_id=body.get("team_id") or "",
+        channel_id=body.get("channel_id") or "",
+        transport=TRANSPORT,
+    )
+
+
+def from_share(body: Mapping[str, Any], value: str) -> Request:
+    """A press of "Share in channel": the button carries the command text of the answer being shared.
+    The value came back from Slack exactly as we sent it, so it is not unescaped."""
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
+    return Request(
+        text=value,
+        user_id=user.get("id") or "",
+        workspace_id=team.get("id") or user.get("team_id") or "",
+        channel_id=channel.get("id") or container.get("channel_id") or "",
+        transport=TRANSPORT,
+    )
+
+
+def _from_message(body: Mapping[str, Any], bot_user_id: str | None, thread_id: str | None) -> Request:
+    event = body["event"]
+    return Request(
+        text=unescape(strip_mention(event.get("text") or "", bot_user_id)),
+        user_id=event.get("user") or "",
+        workspace_id=body.get("team_id") or event.get("team") or "",
+        channel_id=event.get("channel") or "",
+        thread_id=thread_id,
+        transport=TRANSPORT,
+    )
+
+
+def from_mention(body: Mapping[str, Any], bot_user_id: str | None) -> Request:
+    """An app_mention event: the text without the bot's mention; the answer goes in the message's thread."""
+    return _from_message(body, bot_user_id, thread_of(body["event"]))
+
+
+def from_direct_message(body: Mapping[str, Any], bot_user_id: str | None) -> Request:
+    """A direct message to the bot: answered in the DM itself, in a thread only if the message was in one."""
+    return _from_message(body, bot_user_id, body["event"].get("thread_ts"))
+
+
+def is_direct_message(event: Mapping[str, Any]) -> bool:
+    """A person's new message in a DM with the bot: not an edit, deletion or join (they have a subtype), not a bot's."""
+    return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))

@@ -1,0 +1,179 @@
+"""digest [on|off|preview|now]: a weekly status message for this channel.
+
+Examples:
+  digest
+  digest on
+  digest on friday 16:30 Europe/Berlin --group "Service Desk" --level ML2
+  digest preview
+  digest now
+  digest off
+`digest on` subscribes this channel (default: Mondays 09:00 in your time zone, or UTC; ML3; the whole
+workspace, or --group NAME). The digest says what changed in the week (evidence added and removed,
+ratings, who contributed), evidence coverage towards the level and its change since last week, the top
+gaps, evidence more than a year old, and a next step. A week without changes gets one line unless the
+subscription says --full. Each subscribed week is sent once; a digest the bot missed while down is sent
+late when it is back, marked late, and one more than a week late is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.args import need_store, resolve_group, split_words, take_options
+from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.gaps import find_gaps
+from handlers.readiness import Readiness, Snapshot, Target, percent
+from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
+from store import Store, Subscription
+
+USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] | digest off | digest preview | digest now"
+TOP_GAPS = 5
+STALE_AFTER_DAYS = 365
+
+
+@dataclass(frozen=True)
+class DigestScope:
+    """What one digest covers; digests with the same scope and week have the same content."""
+
+    workspace_id: str
+    group_id: int | None
+    level: int
+    quiet_full: bool
+
+
+def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: datetime, week_end: datetime, late: bool = False) -> Reply:
+    """The digest for the week [week_start, week_end). Counting happens in the database."""
+    ws = scope.workspace_id
+    groups = {g.id: g for g in store.list_groups(ws)}
+    group = groups.get(scope.group_id) if scope.group_id is not None else None
+    target = Target(level=scope.level)
+    snapshot = Snapshot.load(ctx, store, ws, group)
+    readiness = Readiness.of(ctx.model, snapshot, target)
+    covered, total = readiness.coverage()
+    keys = {p.key for p in readiness.practices}
+    group_ids = {g.id for g in readiness.groups}
+    before = sum(1 for gid, key in store.covered_as_of(ws, scope.group_id, week_start) if key in keys and gid in group_ids)
+    activity = store.activity(ws, scope.group_id, week_start, week_end)
+    gaps = [g for g in find_gaps(readiness) if not g[2].startswith("rated FI") and not g[2].startswith("rated LI")]
+    titles = {p.key: p.title for p in readiness.practices}
+    who = group.name if group else "the workspace"
+    late_mark = " (late)" if late else ""
+    headline = f"ML{scope.level} evidence {percent(covered, total)}, {covered - before:+d} since last week"
+    next_step = (
+        f"Next step: log evidence for {gaps[0][1]} {titles[gaps[0][1]]} ({gaps[0][0]}), e.g. evidence add {gaps[0][1]} LINK what it shows"
+        if gaps
+        else f"Next step: every ML{scope.level} practice has evidence; rate the ones still unrated (status ML{scope.level})."
+    )
+    title = f"Weekly CMMI digest for {who}{late_mark}"
+    data = {"covered": covered, "total": total, "change": covered - before, "quiet": activity.quiet, "gaps": len(gaps)}
+    if activity.quiet and not scope.quiet_full:
+        line = f"No changes this week. {headline}." + (f" Top gap: {gaps[0][1]} {titles[gaps[0][1]]}." if gaps else "")
+        return Reply(text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True)
+    changes = (
+        f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
+        + (f" by {len(activity.contributors)} contributor(s): {', '.join(activity.contributors)}" if activity.contributors else "")
+        if not activity.quiet
+        else "No changes this week."
+    )
+    sections = [
+        Section(title=title, fields=(("This week", changes), (f"Towards ML{scope.level}", headline))),
+        Section(
+            title=f"Top gaps ({len(gaps)} in all)",
+            items=tuple(f"{key} {titles[key]} · {name}: {reason}" for name, key, reason in gaps[:TOP_GAPS]),
+        )
+        if gaps
+        else Section(title="Top gaps", body=f"None: every ML{scope.level} practice in scope has evidence and none is rated PI or NI."),
+    ]
+    stale_total, stale = store.stale_evidence(ws, scope.group_id, (week_end - timedelta(days=STALE_AFTER_DAYS)).date())
+    if stale_total:
+        sections.append(
+            Section(
+                title=f"Evidence more than a year old: {stale_total}",
+                items=tuple(f"#{i} {key} · {name}" for i, key, name in stale),
+                note="It may need refreshing before the appraisal.",
+            )
+        )
+    sections.append(Section(body=next_step))
+    data["stale"] = stale_total
+    return Reply(text=f"{title}: {headline}", sections=tuple(sections), data=data, in_channel=True)
+
+
+def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> str:
+    weekly = Weekly(sub.weekday, sub.local_time, sub.timezone)
+    group = next((g.name for g in store.list_groups(sub.workspace_id) if g.id == sub.work_group_id), None) if sub.work_group_id else None
+    nxt = weekly.next_slot(now).astimezone(weekly.zone)
+    what = f"{group}, ML{sub.level}" if group else f"the whole workspace, ML{sub.level}"
+    quiet = "full report even in quiet weeks" if sub.quiet_full else "one line in quiet weeks"
+    return f"{weekly.describe()} for {what} ({quiet}). Next: {nxt:%a %Y-%m-%d %H:%M %Z}."
+
+
+def _scope(sub: Subscription) -> DigestScope:
+    return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full)
+
+
+def _on(words: list[str], request: Request, ctx: Context, store: Store) -> Reply:
+    positional, options = take_options(words, ("group", "level", "full"), USAGE)
+    weekday, local_time, zone = 0, "09:00", None
+    for word in positional:
+        day, time = parse_day(word), parse_time(word)
+        if day is not None:
+            weekday = day
+        elif time is not None:
+            local_time = time
+        elif "/" in word or word.upper() in ("UTC", "GMT"):
+            zone = parse_zone(word)
+        else:
+            raise UserError(f"'{word}' is not a day, a time (HH:MM) or a time zone (e.g. Europe/Berlin). Usage: {USAGE}")
+    zone = zone or (parse_zone(request.timezone) if request.timezone else "UTC")
+    level_text = options.get("level", "ML3").upper().replace(" ", "")
+    if level_text not in ("ML2", "ML3", "ML4", "ML5"):
+        raise UserError(f"--level must be ML2, ML3, ML4 or ML5, not '{options['level']}'.")
+    quiet_full = options.get("full", "no").lower() in ("yes", "true", "on", "1")
+    group = resolve_group(ctx, request, options["group"], USAGE) if "group" in options else None
+    sub = store.subscribe(
+        request.workspace_id, request.channel_id, request.transport, weekday, local_time, zone, group.id if group else None,
+        int(level_text[2]), quiet_full, None, request.user_id,
+    )  # fmt: skip
+    note = " Times between 02:00 and 03:00 can move when clocks change; 09:00 is a safer choice." if local_time.startswith("02:") else ""
+    text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{note}"
+    return Reply(text=text, sections=(Section(body=text),), data={"subscription_id": sub.id})
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    store = need_store(ctx)
+    words = split_words(request.text)[1:]
+    verb = words[0].lower() if words else ""
+    if verb == "--full":  # "digest on --full" reads naturally; keep the flag a value option
+        verb = "on"
+    words = [w if w.lower() != "--full" else "--full=yes" for w in words]
+    sub = store.subscription(request.workspace_id, request.channel_id)
+    if verb == "":
+        if sub is None:
+            return Reply(
+                text="No digest here.",
+                sections=(Section(body=f"This channel has no weekly digest. Subscribe with: digest on (or {USAGE.split(' | ')[0]})"),),
+            )
+        state = "" if sub.enabled else f" It is paused: {sub.disabled_reason}. Subscribe again with digest on."
+        text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{state}"
+        return Reply(text=text, sections=(Section(body=text),))
+    if verb == "on":
+        return _on(words[1:], request, ctx, store)
+    if verb == "off":
+        if not store.unsubscribe(request.workspace_id, request.channel_id):
+            raise UserError("This channel has no weekly digest to turn off.")
+        return Reply(
+            text="Weekly digest turned off for this channel.", sections=(Section(body="Weekly digest turned off for this channel."),)
+        )
+    if verb in ("preview", "now"):
+        now = store.clock()
+        if sub is not None:
+            scope = _scope(sub)
+        else:
+            group = store.channel_group(request.workspace_id, request.channel_id)
+            scope = DigestScope(request.workspace_id, group.id if group else None, 3, True)
+        reply = build_digest(ctx, store, scope, now - timedelta(days=7), now)
+        if verb == "preview":
+            return Reply(text=reply.text, sections=reply.sections, data=reply.data, in_channel=False)
+        return reply
+    raise UserError(f"Use: {USAGE}. Days: {', '.join(d[:3] for d in DAYS)}.")

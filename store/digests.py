@@ -1,0 +1,297 @@
+"""Digest subscriptions and exactly-once deliveries: a unique (subscription, period) claim row.
+
+A process claims a week's digest by inserting its row; a second inserter gets an IntegrityError and
+moves on. A claim whose sender crashed is taken over after `stale_after` by an UPDATE guarded on the
+old claim, so exactly one taker wins. All of it is enforced by the database, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from store.schema import DigestDelivery, DigestSubscription, Evidence, Rating, WorkGroup
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    workspace_id: str
+    channel_id: str
+    transport: str
+    weekday: int
+    local_time: str
+    timezone: str
+    work_group_id: int | None
+    level: int
+    quiet_full: bool
+    enabled: bool
+    disabled_reason: str | None
+    address: dict | None
+    created_by: str
+    created_at: datetime
+
+
+_SUB_COLUMNS = (
+    DigestSubscription.id, DigestSubscription.workspace_id, DigestSubscription.channel_id, DigestSubscription.transport,
+    DigestSubscription.weekday, DigestSubscription.local_time, DigestSubscription.timezone, DigestSubscription.work_group_id,
+    DigestSubscription.level, DigestSubscription.quiet_full, DigestSubscription.enabled, DigestSubscription.disabled_reason,
+    DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: int
+    subscription_id: int
+    period: str
+    attempt: int
+    taken_over: bool
+
+
+@dataclass(frozen=True)
+class Delivery:
+    subscription_id: int
+    period: str
+    status: str
+    attempts: int
+    late: bool
+    message_ref: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Activity:
+    added: int
+    removed: int
+    ratings: int
+    contributors: tuple[str, ...]
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.added or self.removed or self.ratings)
+
+
+class _HasConnection(Protocol):
+    clock: object
+
+    def _connection(self, write: bool = False) -> AbstractContextManager[Connection]: ...
+
+
+class DigestMixin:
+    """Digest persistence; mixed into store.Store, which provides _connection and clock."""
+
+    def subscribe(
+        self: _HasConnection, ws: str, channel: str, transport: str, weekday: int, local_time: str, timezone: str, group_id: int | None,
+        level: int, quiet_full: bool, address: dict | None, actor: str,
+    ) -> Subscription:  # fmt: skip
+        now = self.clock()
+        values = dict(
+            transport=transport, weekday=weekday, local_time=local_time, timezone=timezone, work_group_id=group_id, level=level,
+            quiet_full=quiet_full, enabled=True, disabled_reason=None, address=address, created_by=actor, updated_at=now,
+        )  # fmt: skip
+        key = and_(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
+        with self._connection(write=True) as c:
+            if c.execute(select(DigestSubscription.id).where(key)).first():
+                c.execute(update(DigestSubscription).where(key).values(**values))
+            else:
+                c.execute(insert(DigestSubscription).values(workspace_id=ws, channel_id=channel, created_at=now, **values))
+            return Subscription(*c.execute(select(*_SUB_COLUMNS).where(key)).one())
+
+    def unsubscribe(self: _HasConnection, ws: str, channel: str) -> bool:
+        with self._connection(write=True) as c:
+            gone = c.execute(
+                delete(DigestSubscription).where(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
+            )
+            return gone.rowcount > 0
+
+    def subscription(self: _HasConnection, ws: str, channel: str) -> Subscription | None:
+        with self._connection() as c:
+            row = c.execute(
+                select(*_SUB_COLUMNS).where(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
+            ).first()
+            return Subscription(*row) if row else None
+
+    def active_subscriptions(self: _HasConnection) -> list[Subscription]:
+        """Every enabled subscription, in every workspace: the scheduler serves them all."""
+        with self._connection() as c:
+            rows = c.execute(select(*_SUB_COLUMNS).where(DigestSubscription.enabled.is_(True)).order_by(DigestSubscription.id))
+            return [Subscription(*r) for r in rows]
+
+    def disable_subscription(self: _HasConnection, subscription_id: int, reason: str) -> None:
+        with self._connection(write=True) as c:
+            c.execute(
+                update(DigestSubscription)
+                .where(DigestSubscription.id == subscription_id)
+                .values(enabled=False, disabled_reason=reason, updated_at=self.clock())
+            )
+
+    # ---- exactly-once delivery ----------------------------------------------------------------
+    def claim(self: _HasConnection, subscription_id: int, period: str, worker: str, late: bool, stale_after: timedelta) -> Claim | None:
+        """Claim this week's digest for worker, or take over a stale claim; None when another has it or it is done."""
+        now = self.clock()
+        try:
+            with self._connection(write=True) as c:
+                delivery_id = c.execute(
+                    insert(DigestDelivery)
+                    .values(
+                        subscription_id=subscription_id,
+                        period=period,
+                        status="claimed",
+                        claimed_by=worker,
+                        claimed_at=now,
+                        attempts=1,
+                        late=late,
+                    )
+                    .returning(DigestDelivery.id)
+                ).scalar_one()
+                return Claim(delivery_id, subscription_id, period, 1, taken_over=False)
+        except IntegrityError:
+            pass
+        with self._connection(write=True) as c:
+            row = c.execute(
+                select(DigestDelivery.id, DigestDelivery.status, DigestDelivery.claimed_at, DigestDelivery.attempts).where(
+                    DigestDelivery.subscription_id == subscription_id, DigestDelivery.period == period
+                )
+            ).first()
+            if row is None or row.status != "claimed" or row.claimed_at is None or row.claimed_at > now - stale_after:
+                return None
+            if row.attempts >= MAX_ATTEMPTS:
+                c.execute(
+                    update(DigestDelivery)
+                    .where(DigestDelivery.id == row.id)
+                    .values(status="failed", detail="gave up after repeated failures")
+                )
+                return None
+            taken = c.execute(
+                update(DigestDelivery)
+                .where(DigestDelivery.id == row.id, DigestDelivery.status == "claimed", DigestDelivery.claimed_at == row.claimed_at)
+                .values(claimed_by=worker, claimed_at=now, attempts=row.attempts + 1)
+            )
+            if taken.rowcount != 1:
+                return None
+            return Claim(row.id, subscription_id, period, row.attempts + 1, taken_over=True)
+
+    def _finish(self: _HasConnection, claim: Claim, worker: str, **values: object) -> bool:
+        with self._connection(write=True) as c:
+            done = c.execute(
+                update(DigestDelivery)
+                .where(DigestDelivery.id == claim.delivery_id, DigestDelivery.claimed_by == worker, DigestDelivery.status == "claimed")
+                .values(**values)
+            )
+            return done.rowcount == 1
+
+    def mark_sent(self, claim: Claim, worker: str, message_ref: str | None) -> bool:
+        return self._finish(claim, worker, status="sent", sent_at=self.clock(), message_ref=message_ref)
+
+    def mark_failed(self, claim: Claim, worker: str, detail: str) -> bool:
+        return self._finish(claim, worker, status="failed", detail=detail[:2000])
+
+    def release(self, claim: Claim, worker: str, detail: str) -> bool:
+        """A transient failure: keep the claim but make it stale at once, so the next run retries."""
+        return self._finish(claim, worker, claimed_at=datetime(2000, 1, 1, tzinfo=self.clock().tzinfo), detail=detail[:2000])
+
+    def record_skipped(self: _HasConnection, subscription_id: int, period: str, detail: str) -> bool:
+        try:
+            with self._connection(write=True) as c:
+                c.execute(
+                    insert(DigestDelivery).values(
+                        subscription_id=subscription_id, period=period, status="skipped", attempts=0, detail=detail
+                    )
+                )
+                return True
+        except IntegrityError:
+            return False
+
+    def delivery(self: _HasConnection, subscription_id: int, period: str) -> Delivery | None:
+        q = select(
+            DigestDelivery.subscription_id, DigestDelivery.period, DigestDelivery.status, DigestDelivery.attempts, DigestDelivery.late,
+            DigestDelivery.message_ref, DigestDelivery.detail,
+        ).where(DigestDelivery.subscription_id == subscription_id, DigestDelivery.period == period)  # fmt: skip
+        with self._connection() as c:
+            row = c.execute(q).first()
+            return Delivery(*row) if row else None
+
+    def periods_seen(self: _HasConnection, subscription_ids: list[int], periods: list[str]) -> set[tuple[int, str]]:
+        """Which (subscription, period) pairs are finished (sent, skipped or failed): one query for a
+        whole run. A pair still claimed is not finished: claim() decides whether it is stale."""
+        if not subscription_ids:
+            return set()
+        found: set[tuple[int, str]] = set()
+        with self._connection() as c:
+            for start in range(0, len(subscription_ids), 500):
+                chunk = subscription_ids[start : start + 500]
+                q = select(DigestDelivery.subscription_id, DigestDelivery.period).where(
+                    DigestDelivery.subscription_id.in_(chunk), DigestDelivery.period.in_(periods), DigestDelivery.status != "claimed"
+                )
+                found |= {(s, p) for s, p in c.execute(q)}
+        return found
+
+    # ---- what a digest reports ----------------------------------------------------------------
+    def activity(self: _HasConnection, ws: str, group_id: int | None, start: datetime, end: datetime) -> Activity:
+        """Evidence added and removed, ratings given, and who did it, in [start, end)."""
+
+        def scoped(q, column):
+            return q.where(column == group_id) if group_id is not None else q
+
+        with self._connection() as c:
+            added = scoped(
+                select(func.count(Evidence.id)).where(Evidence.workspace_id == ws, Evidence.created_at >= start, Evidence.created_at < end),
+                Evidence.work_group_id,
+            )
+            removed = scoped(
+                select(func.count(Evidence.id)).where(Evidence.workspace_id == ws, Evidence.removed_at >= start, Evidence.removed_at < end),
+                Evidence.work_group_id,
+            )
+            rated = scoped(
+                select(func.count(Rating.id)).where(Rating.workspace_id == ws, Rating.rated_at >= start, Rating.rated_at < end),
+                Rating.work_group_id,
+            )
+            people = scoped(
+                select(Evidence.created_by).where(Evidence.workspace_id == ws, Evidence.created_at >= start, Evidence.created_at < end),
+                Evidence.work_group_id,
+            ).union(
+                scoped(
+                    select(Rating.rated_by).where(Rating.workspace_id == ws, Rating.rated_at >= start, Rating.rated_at < end),
+                    Rating.work_group_id,
+                )
+            )
+            return Activity(
+                int(c.execute(added).scalar_one()), int(c.execute(removed).scalar_one()), int(c.execute(rated).scalar_one()),
+                tuple(sorted(r[0] for r in c.execute(people))),
+            )  # fmt: skip
+
+    def covered_as_of(self: _HasConnection, ws: str, group_id: int | None, when: datetime) -> set[tuple[int, str]]:
+        """(group, practice) pairs that had live evidence at a moment: counted in the database."""
+        q = (
+            select(Evidence.work_group_id, Evidence.practice_key)
+            .where(Evidence.workspace_id == ws, Evidence.created_at <= when, or_(Evidence.removed_at.is_(None), Evidence.removed_at > when))
+            .group_by(Evidence.work_group_id, Evidence.practice_key)
+        )
+        if group_id is not None:
+            q = q.where(Evidence.work_group_id == group_id)
+        with self._connection() as c:
+            return {(g, k) for g, k in c.execute(q)}
+
+    def stale_evidence(
+        self: _HasConnection, ws: str, group_id: int | None, older_than: date, sample: int = 5
+    ) -> tuple[int, list[tuple[int, str, str]]]:
+        """How much live evidence is dated before older_than, and a few examples (id, practice, group)."""
+        base = (
+            select(Evidence.id, Evidence.practice_key, WorkGroup.name)
+            .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
+            .where(Evidence.workspace_id == ws, Evidence.removed_at.is_(None), Evidence.evidence_date < older_than)
+        )
+        if group_id is not None:
+            base = base.where(Evidence.work_group_id == group_id)
+        with self._connection() as c:
+            total = int(c.execute(select(func.count()).select_from(base.subquery())).scalar_one())
+            examples = [tuple(r) for r in c.execute(base.order_by(Evidence.evidence_date).limit(sample))]
+        return total, examples

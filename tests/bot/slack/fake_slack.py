@@ -1,0 +1,197 @@
+"""A local fake of the Slack Web API and of response_url on 127.0.0.1: answers like Slack and records every call."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TEAM_ID = "T0FAKE"
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+RESPONSE_URL = "response_url"  # the method name recorded for posts to a response_url
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # a Web API method such as "chat.postMessage", or RESPONSE_URL
+    path: str
+    body: dict[str, Any]
+    token: str | None
+    status: int  # what the fake answered
+    ok: bool = True  # False when the fake answered {"ok": false, ...}
+
+    @property
+    def delivered(self) -> bool:
+        return self.status == 200 and self.ok
+
+
+class FakeSlack:
+    """Start with `with FakeSlack() as slack:`; point SLACK_API_URL at `slack.api_url`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._calls: list[Call] = []
+        self._failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}/response_url/{name}"
+
+    # ---- what tests control and read -----------------------------------------------------
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._failures.clear()
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP 429 and Retry-After, as Slack does."""
+        self._fail(method, times, 429, "ratelimited", {"Retry-After": str(retry_after)})
+
+    def refuse(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP 200 and {"ok": false, "error": error}."""
+        self._fail(method, times, 200, error, {})
+
+    def _fail(self, method: str, times: int, status: int, error: str, headers: dict[str, str]) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, error, headers)] * times)
+
+    def calls(self, method: str | None = None, *, ok_only: bool = True) -> list[Call]:
+        """Calls so far, oldest first; by default only those the fake answered with success."""
+        with self._lock:
+            return [c for c in self._calls if (method is None or c.method == method) and (c.delivered or not ok_only)]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0, where: Callable[[Call], bool] | None = None) -> list[Call]:
+        """Wait until at least `count` successful calls of `method` (matching `where`) arrived; return them."""
+
+        def matching() -> list[Call]:
+            return [c for c in self._calls if c.method == method and c.delivered and (where is None or where(c))]
+
+        with self._lock:
+            self._lock.wait_for(lambda: len(matching()) >= count, timeout=timeout)
+            found = matching()
+        assert len(found) >= count, f"expected {count} call(s) to {method}, got {len(found)}: {self._calls}"
+        return found
+
+    def quiet_for(self, seconds: float) -> None:
+        """Wait a bounded time for stray calls (a second delivery, say) so a test can assert there were none."""
+        time.sleep(seconds)
+
+    # ---- the HTTP side -------------------------------------------------------------------------
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+            self._lock.notify_all()
+
+    def _next_failure(self, method: str) -> tuple[int, str, dict[str, str]] | None:
+        with self._lock:
+            queue = self._failures.get(method)
+            return queue.pop(0) if queue else None
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        ts = f"1700000000.{next(self._ts):06d}"
+        channel = body.get("channel", "C0FAKE")
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake",
+                "user": "cmmi",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            }
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": BOT_ID},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method in {"views.open", "views.publish"}:
+            return {"ok": True, "view": {"id": "V0FAKE", **(body.get("view") if isinstance(body.get("view"), dict) else {})}}
+        if method == "chat.getPermalink":
+            message_ts = str(body.get("message_ts", "")).replace(".", "")
+            return {"ok": True, "channel": channel, "permalink": f"https://fake.slack.test/archives/{channel}/p{message_ts}"}
+        if method == "users.info":
+            user = body.get("user", "U0")
+            return {"ok": True, "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "is_admin": False, "tz": "Europe/London"}}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # else every small response waits ~40 ms for a delayed ACK
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    body = json.loads(raw) if raw else {}
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                    for key in ("blocks", "view"):  # form-encoded JSON values, as slack_sdk sends some
+                        if isinstance(body.get(key), str):
+                            body[key] = json.loads(body[key])
+                auth = self.headers.get("Authorization") or ""
+                token = auth.removeprefix("Bearer ") or body.get("token")
+                if self.path.startswith("/response_url/"):
+                    fake._record(Call(RESPONSE_URL, self.path, body, token, 200))
+                    self._send(200, b"ok", "text/plain")
+                    return
+                if not self.path.startswith("/api/"):
+                    self._send(404, b"not found", "text/plain")
+                    return
+                method = self.path.removeprefix("/api/").split("?")[0]
+                failure = fake._next_failure(method)
+                if failure is not None:
+                    status, error, headers = failure
+                    fake._record(Call(method, self.path, body, token, status, ok=False))
+                    self._send(status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers)
+                    return
+                fake._record(Call(method, self.path, body, token, 200))
+                self._send(200, json.dumps(fake._answer(method, body)).encode(), "application/json")
+
+            def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
