@@ -24,6 +24,7 @@ class Request:
     is_admin: bool = False
     transport: str = "console"
     timezone: str | None = None  # the user's IANA time zone when the transport knows it
+    address: dict[str, Any] | None = None  # what the transport needs to post here later (Teams: a conversation reference)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def _on(words: list[str], request: Request, ctx: Context, store: Store) -> Reply
     group = resolve_group(ctx, request, options["group"], USAGE) if "group" in options else None
     sub = store.subscribe(
         request.workspace_id, request.channel_id, request.transport, weekday, local_time, zone, group.id if group else None,
-        int(level_text[2]), quiet_full, None, request.user_id,
+        int(level_text[2]), quiet_full, request.address, request.user_id,
     )  # fmt: skip
     note = " Times between 02:00 and 03:00 can move when clocks change; 09:00 is a safer choice." if local_time.startswith("02:") else ""
     text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{note}"
