@@ -49,4 +49,4 @@ def dispatch(request: Request, ctx: Context) -> Reply:
         raise UserError(UNAVAILABLE) from None
 
 
-__all__ = ["COMMANDS", "Context", "Reply", "Request", "Section", "UserError", "dispatch"]
+__all__ = ["COMMANDS", "UNAVAILABLE", "Context", "Reply", "Request", "Section", "UserError", "dispatch"]
