@@ -349,6 +349,33 @@ def evidence_add_rate() -> list[Bench]:
     return [Bench("evidence.add", Stats.of(values), "sqlalchemy core insert", Stats.of(floors), target=1000 / 1500, notes=notes)]
 
 
+def _bulk_evidence(store: Store, ws: str, groups: list, count: int, created: datetime, spread: bool = False) -> None:
+    """Insert synthetic evidence spread over the groups and practices, 10,000 rows a statement.
+    With spread, dates, authors and creation times vary, as a year of real logging would."""
+    keys = [(p.id, p.pa) for p in load_model().practices]
+    with store.engine.begin() as conn:
+        for start in range(0, count, 10_000):
+            rows = []
+            for i in range(start, min(count, start + 10_000)):
+                key, pa = keys[(i * 7) % len(keys)]
+                rows.append(
+                    dict(
+                        workspace_id=ws,
+                        work_group_id=groups[i % len(groups)].id,
+                        practice_key=key,
+                        process_area=pa,
+                        kind="artifact",
+                        link=f"https://wiki.example.com/{i}",
+                        note=None,
+                        dedupe_key=f"k{i}",
+                        evidence_date=date(2024 + i % 3, 1 + i % 12, 1) if spread else date.today(),
+                        created_by=f"U{i % 40}" if spread else "U",
+                        created_at=created + timedelta(minutes=i % 40_000) if spread else created,
+                    )
+                )
+            conn.execute(insert(Evidence), rows)
+
+
 def status_at_scale() -> list[Bench]:
     """`status` for a workspace with 50 work groups and 20,000 evidence rows, beside the bare
     GROUP BY count that it rests on."""
@@ -356,25 +383,7 @@ def status_at_scale() -> list[Bench]:
         ctx, store = _store_context(Path(folder))
         groups = [store.add_group("S", f"Group {n:02d}", "U") for n in range(50)]
         keys = [(p.id, p.pa) for p in ctx.model.practices]
-        now = datetime.now(UTC)
-        rows = [
-            dict(
-                workspace_id="S",
-                work_group_id=groups[i % 50].id,
-                practice_key=keys[(i * 7) % len(keys)][0],
-                process_area=keys[(i * 7) % len(keys)][1],
-                kind="artifact",
-                link=f"https://wiki.example.com/{i}",
-                note=None,
-                evidence_date=date.today(),
-                created_by="U",
-                created_at=now,
-                dedupe_key=f"k{i}",
-            )
-            for i in range(20_000)
-        ]
-        with store.engine.begin() as conn:
-            conn.execute(insert(Evidence), rows)
+        _bulk_evidence(store, "S", groups, 20_000, datetime.now(UTC))
         for g in groups[:25]:
             for pid, _ in keys[:60]:
                 store.rate("S", g, pid, pid.split(".")[0], "LI", None, "U")
@@ -419,29 +428,8 @@ def digest_preparation() -> list[Bench]:
     with tempfile.TemporaryDirectory() as folder:
         ctx, store = _store_context(Path(folder))
         groups = [store.add_group("D", f"Group {n:02d}", "U") for n in range(50)]
-        keys = [(p.id, p.pa) for p in ctx.model.practices]
         created = datetime(2026, 11, 1, tzinfo=UTC)
-        with store.engine.begin() as conn:
-            for start in range(0, 100_000, 10_000):
-                conn.execute(
-                    insert(Evidence),
-                    [
-                        dict(
-                            workspace_id="D",
-                            work_group_id=groups[i % 50].id,
-                            practice_key=keys[(i * 7) % len(keys)][0],
-                            process_area=keys[(i * 7) % len(keys)][1],
-                            kind="artifact",
-                            link=f"https://wiki.example.com/{i}",
-                            note=None,
-                            evidence_date=date(2024 + i % 3, 1 + i % 12, 1),
-                            created_by=f"U{i % 40}",
-                            created_at=created + timedelta(minutes=i % 40_000),
-                            dedupe_key=f"k{i}",
-                        )
-                        for i in range(start, start + 10_000)
-                    ],
-                )
+        _bulk_evidence(store, "D", groups, 100_000, created, spread=True)
         store.clock = lambda: created
         for n in range(1000):
             store.subscribe("D", f"C{n:04d}", "bench", 0, "09:00", "UTC", groups[n % 50].id, 2 + n % 2, False, None, "U")

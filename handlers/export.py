@@ -13,9 +13,8 @@ from __future__ import annotations
 import csv
 import io
 
-from handlers.args import need_store, optional_group, split_words, take_options
 from handlers.core import Context, Reply, Request, Section
-from handlers.readiness import Readiness, Target, parse_target
+from handlers.readiness import Readiness, Target, report_request
 
 USAGE = "export [PA|MLn] [--group NAME]"
 HEADER = (
@@ -39,11 +38,8 @@ def cell(value: object) -> str:
 
 
 def handle(request: Request, ctx: Context) -> Reply:
-    store = need_store(ctx)
-    words, options = take_options(split_words(request.text)[1:], ("group",), USAGE)
-    target = parse_target(ctx, words, USAGE) or Target(level=5)
-    group = optional_group(ctx, request, options.get("group"), USAGE)
-    ws = request.workspace_id
+    asked = report_request(request, ctx, USAGE)
+    store, target, group, ws = asked.store, asked.target or Target(level=5), asked.group, request.workspace_id
     readiness = Readiness.load(ctx, store, ws, target, group)
     keys = {p.key for p in readiness.practices}
     evidence: dict[tuple[int, str], list[str]] = {}

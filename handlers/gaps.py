@@ -10,9 +10,8 @@ Without a target, gaps are shown for the first maturity level whose roll-up is n
 
 from __future__ import annotations
 
-from handlers.args import need_store, optional_group, split_words, take_options
 from handlers.core import Context, Reply, Request, Section
-from handlers.readiness import Readiness, Snapshot, next_level, parse_target
+from handlers.readiness import NO_GROUPS, Readiness, Snapshot, next_level, report_request
 
 USAGE = "gaps [PA|MLn] [--group NAME]"
 SHOWN = 40
@@ -34,13 +33,10 @@ def find_gaps(readiness: Readiness) -> list[tuple[str, str, str]]:
 
 
 def handle(request: Request, ctx: Context) -> Reply:
-    store = need_store(ctx)
-    words, options = take_options(split_words(request.text)[1:], ("group",), USAGE)
-    target = parse_target(ctx, words, USAGE)
-    group = optional_group(ctx, request, options.get("group"), USAGE)
-    ws = request.workspace_id
+    asked = report_request(request, ctx, USAGE)
+    store, target, group, ws = asked.store, asked.target, asked.group, request.workspace_id
     if not store.list_groups(ws):
-        return Reply(text="No work groups yet.", sections=(Section(body='No work groups yet. Start with: group add "Service Desk".'),))
+        return Reply(text="No work groups yet.", sections=(Section(body=NO_GROUPS),))
     snapshot = Snapshot.load(ctx, store, ws, group)
     readiness = Readiness.of(ctx.model, snapshot, target or next_level(ctx.model, snapshot))
     target = readiness.target

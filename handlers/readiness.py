@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from handlers import rollup
-from handlers.args import resolve_pa
-from handlers.core import Context, UserError
+from handlers.args import need_store, optional_group, resolve_pa, split_words, take_options
+from handlers.core import Context, Request, UserError
 from model_data import Model
 from store import Group, RatingItem, Store
 
@@ -157,6 +157,26 @@ def next_level(model: Model, snapshot: Snapshot) -> Target:
         if Readiness.of(model, snapshot, Target(level=level)).level_rollup() != "satisfiable":
             return Target(level=level)
     return Target(level=5)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What status, gaps and export were asked for: a target (or none) and a work group (or all)."""
+
+    store: Store
+    target: Target | None
+    group: Group | None
+
+
+NO_GROUPS = 'No work groups yet. Start with: group add "Service Desk", then group use Service Desk in its channel.'
+
+
+def report_request(request: Request, ctx: Context, usage: str) -> ReportRequest:
+    """Parse `[PA|MLn] [--group NAME]`, the arguments every report takes."""
+    store = need_store(ctx)
+    words, options = take_options(split_words(request.text)[1:], ("group",), usage)
+    target = parse_target(ctx, words, usage)
+    return ReportRequest(store, target, optional_group(ctx, request, options.get("group"), usage))
 
 
 def percent(covered: int, total: int) -> str:

@@ -17,27 +17,18 @@ The roll-up is a suggestion for the appraisal team, never a verdict:
 
 from __future__ import annotations
 
-from handlers.args import need_store, optional_group, split_words, take_options
 from handlers.core import Context, Reply, Request, Section
-from handlers.readiness import Readiness, Snapshot, Target, next_level, parse_target, percent
+from handlers.readiness import NO_GROUPS, Readiness, Snapshot, Target, next_level, percent, report_request
 
 USAGE = "status [PA|ML2|ML3|ML4|ML5] [--group NAME]"
 SUGGESTION = "Roll-up is a suggestion for the appraisal team, not a verdict. Rules: help status"
 
 
 def handle(request: Request, ctx: Context) -> Reply:
-    store = need_store(ctx)
-    words, options = take_options(split_words(request.text)[1:], ("group",), USAGE)
-    target = parse_target(ctx, words, USAGE)
-    group = optional_group(ctx, request, options.get("group"), USAGE)
-    ws = request.workspace_id
+    asked = report_request(request, ctx, USAGE)
+    store, target, group, ws = asked.store, asked.target, asked.group, request.workspace_id
     if not store.list_groups(ws):
-        return Reply(
-            text="No work groups yet.",
-            sections=(
-                Section(body='No work groups yet. Start with: group add "Service Desk", then group use Service Desk in its channel.'),
-            ),
-        )
+        return Reply(text="No work groups yet.", sections=(Section(body=NO_GROUPS),))
     scope = f" · {group.name}" if group else ""
     sections: list[Section] = []
     snapshot = Snapshot.load(ctx, store, ws, group)

@@ -1,0 +1,66 @@
+"""The real Slack app served over HTTP on 127.0.0.1 against the fake Web API, and a signed sender."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.settings import load_settings
+from bot.slack.app import build_app
+from bot.slack.server import http_app, http_server
+from handlers import Context
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "bot" / "slack"))
+from fake_slack import FakeSlack
+
+SECRET = "reliability-signing-secret"
+
+
+@dataclass
+class Served:
+    fake: FakeSlack
+    url: str  # the Bolt endpoint, /slack/events
+
+    def post(self, body: str, content_type: str, timeout: float = 15) -> int:
+        """POST as Slack does: signed over v0:{timestamp}:{body}."""
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+        }
+        request = urllib.request.Request(self.url, data=body.encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+
+
+@contextmanager
+def serve_slack(ctx: Context) -> Iterator[Served]:
+    with FakeSlack() as fake:
+        settings = load_settings(
+            {"SLACK_BOT_TOKEN": "xoxb-reliability-not-real", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
+        )
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        server = http_server(http_app(build_app(settings, ctx)), "127.0.0.1", sock.getsockname()[1])
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.started, "the HTTP server did not start"
+        try:
+            yield Served(fake, f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events")
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
