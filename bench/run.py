@@ -579,6 +579,145 @@ def serving_memory() -> list[Bench]:
     ]
 
 
+def slack_round_trip() -> list[Bench]:
+    """Slash command round trip over loopback at 50 requests per second: a signed /cmmi question in, the answer
+    received by the fake Slack's response_url. Floor: a bare Bolt app that only acks, served the same way, timed
+    to its HTTP 200, with its requests interleaved with ours in the same run."""
+    import socket
+    import threading
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    from slack_bolt import App
+    from slack_sdk import WebClient
+    from slack_sdk.signature import SignatureVerifier
+
+    from bot.settings import load_settings
+    from bot.slack.app import api_base_url, build_app
+    from bot.slack.server import http_app, http_server
+
+    sys.path.insert(0, str(ROOT / "tests" / "bot" / "slack"))
+    from fake_slack import FakeSlack
+
+    class StampedFake(FakeSlack):
+        """Notes when each response_url post arrives, without the test helpers' waiting."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.arrived: dict[str, int] = {}
+
+        def _record(self, call) -> None:
+            self.arrived[call.path] = time.perf_counter_ns()
+            super()._record(call)
+
+    secret, count, rate, timeout = "bench-signing-secret", 500, 50.0, 10.0
+    texts = (
+        "what does WMC.SP1.6 require",
+        "GP2.8",
+        "how do we track customer requests?",
+        "IRP.SP2.1",
+        "which PA covers disaster recovery?",
+    )
+    verifier = SignatureVerifier(secret)
+
+    def start(app_: object) -> tuple[object, threading.Thread, socket.socket, str]:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        srv = http_server(http_app(app_, signing_secret=secret), "127.0.0.1", sock.getsockname()[1])
+        thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not srv.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not srv.started:
+            raise RuntimeError("the benchmark server did not start")
+        return srv, thread, sock, f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"
+
+    def post(url: str, text: str, response_url: str) -> tuple[int, int]:
+        body = urlencode(
+            {"team_id": "T0BENCH", "channel_id": "C0BENCH", "user_id": "U0BENCH", "command": "/cmmi", "text": text,
+             "response_url": response_url, "trigger_id": "t", "api_app_id": "A0BENCH"}
+        )  # fmt: skip
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+        }
+        request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+        sent = time.perf_counter_ns()
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return sent, time.perf_counter_ns() if response.status == 200 else -1
+
+    with StampedFake() as fake:
+        ours = build_app(
+            load_settings({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.api_url}), _context()
+        )
+        bare = App(
+            name="bare", client=WebClient(token="xoxb-bench", base_url=api_base_url(fake.api_url)), signing_secret=secret
+        )  # Bolt's defaults: what a minimal Bolt app costs
+        bare.command("/cmmi")(lambda ack: ack())
+        servers = [start(ours), start(bare)]
+        (_, _, _, our_url), (_, _, _, bare_url) = servers
+        for i in range(20):  # warm-up: connections, caches, users.info for the one user
+            post(our_url, texts[i % len(texts)], fake.response_url(f"warm{i}"))
+            post(bare_url, texts[i % len(texts)], fake.response_url("bare"))
+        time.sleep(0.5)
+        gc.collect()
+        ours_sent: dict[int, int] = {}
+        floors: list[int] = []
+        errors = Counter()
+
+        def one(i: int) -> None:
+            try:
+                ours_sent[i], _ = post(our_url, texts[i % len(texts)], fake.response_url(f"r{i}"))
+                sent, done = post(bare_url, texts[i % len(texts)], fake.response_url("bare"))
+                if done > 0:
+                    floors.append(done - sent)
+            except OSError as exc:
+                errors[type(exc).__name__] += 1
+
+        start_at = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for i in range(count):
+                delay = start_at + i / rate - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(one, i)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and sum(f"/response_url/r{i}" in fake.arrived for i in ours_sent) < len(ours_sent):
+            time.sleep(0.05)
+        values = [fake.arrived[f"/response_url/r{i}"] - sent for i, sent in ours_sent.items() if f"/response_url/r{i}" in fake.arrived]
+        for srv, thread, sock, _ in servers:
+            srv.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+    missing = count - len(values)
+    if missing > count // 100:
+        raise RuntimeError(f"{missing} of {count} slash commands got no answer ({dict(errors)})")
+    notes = (
+        f"{count} signed /cmmi questions at {rate:.0f}/s over 127.0.0.1, answered via response_url; {missing} unanswered",
+        "the answer can reach response_url before Bolt's HTTP ack, which waits on its 10 ms ack poll (the floor's figure)",
+    )
+    return [
+        Bench(
+            "slack.slash_round_trip_50rps",
+            Stats.of(values),
+            "bare Bolt app ack (HTTP 200)",
+            Stats.of(floors),
+            target=20.0,
+            notes=notes,
+        )
+    ]
+
+
+@cache
+def _context() -> Context:
+    return Context(model=load_model(), index=shared_index())
+
+
 BENCHMARKS: list[Callable[[], list[Bench]]] = [
     ask_id_lookup,
     ask_natural_language,
@@ -588,6 +727,7 @@ BENCHMARKS: list[Callable[[], list[Bench]]] = [
     status_at_scale,
     digest_preparation,
     serving_memory,
+    slack_round_trip,
 ]
 
 

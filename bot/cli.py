@@ -75,21 +75,41 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
-    """Slack when its credentials are configured (environment or .env), else the console chat."""
+    """Slack and/or Teams when their credentials are configured (environment or .env), else the console chat."""
     from bot.slack import slack_configured
+    from bot.teams import teams_configured
 
-    if slack_configured(load_settings()):
+    settings = load_settings()
+    if slack_configured(settings) or teams_configured(settings):
         return cmd_serve(args, ctx)
     return console.run(ctx)
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
-    # Imported here: Bolt, Starlette and uvicorn cost start-up time that the other commands do not need.
-    from bot.slack.server import SlackConfigError, serve
+    """Slack and Teams in one process when both are configured, else whichever is; exit 2 when neither is."""
+    # Imported here: Bolt, the Teams SDK, Starlette and uvicorn cost start-up time that the other commands do not need.
+    from bot.slack import slack_configured
+    from bot.teams import TeamsConfigError, teams_configured
 
+    settings = load_settings()
+    slack_on, teams_on = slack_configured(settings), teams_configured(settings)
     try:
-        return serve(load_settings(), ctx)
-    except SlackConfigError as exc:
+        if teams_on and not slack_on:
+            from bot.teams.server import serve_teams
+
+            return serve_teams(settings, ctx, deliverers=digest_deliverers(settings, ctx))
+        from bot.slack.server import SlackConfigError, serve
+
+        try:
+            if teams_on:
+                from bot.teams.server import teams_routes
+
+                return serve(settings, ctx, extra_routes=teams_routes(settings, ctx), deliverers=digest_deliverers(settings, ctx))
+            return serve(settings, ctx)
+        except SlackConfigError as exc:
+            print(f"cmmi-bot: {exc}", file=sys.stderr)
+            return 2
+    except TeamsConfigError as exc:
         print(f"cmmi-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -135,10 +155,19 @@ def digest_deliverers(settings, ctx: Context) -> dict:
     try:
         from bot.slack.digests import slack_deliverer
     except ImportError:
-        return deliverers
-    slack = slack_deliverer(settings)
+        slack = None
+    else:
+        slack = slack_deliverer(settings)
     if slack is not None:
         deliverers["slack"] = slack
+    from bot.teams import teams_configured
+
+    if teams_configured(settings):  # checked first: the Teams SDK is imported only when it is needed
+        from bot.teams.digests import teams_deliverer
+
+        teams = teams_deliverer(settings)
+        if teams is not None:
+            deliverers["teams"] = teams
     return deliverers
 
 

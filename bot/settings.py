@@ -29,6 +29,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_API_URL", "https://slack.com/api/", "Base URL of the Slack Web API; tests and proxies point it elsewhere."),
     Setting("CMMI_HTTP_HOST", "0.0.0.0", "Address the HTTP server listens on (Slack HTTP mode)."),
     Setting("CMMI_HTTP_PORT", "3000", "Port the HTTP server listens on (Slack HTTP mode): POST /slack/events, GET /healthz."),
+    Setting(
+        "CLIENT_ID",
+        "",
+        "Microsoft Teams bot: the app (client) ID of its Entra app registration. With CLIENT_SECRET, `cmmi-bot serve` serves Teams.",
+    ),
+    Setting("CLIENT_SECRET", "", "Microsoft Teams bot: a client secret of that app registration."),
+    Setting("TENANT_ID", "", "Microsoft Teams bot: the Entra tenant ID of a single-tenant bot; empty for a multi-tenant bot."),
+    Setting(
+        "CMMI_TEAMS_NO_AUTH",
+        "",
+        "1: serve the Teams endpoint (POST /api/messages) without credentials and without authenticating requests. Local testing only; logs a warning.",
+    ),
+    Setting(
+        "CMMI_DIGEST_CHECK_SECONDS",
+        "60",
+        "How often `cmmi-bot serve` checks for weekly digests that are due, in seconds; 0 turns the in-process check off (use cron).",
+    ),
 )
 
 

@@ -16,7 +16,10 @@ Anyone may add and read evidence; only its author or a workspace admin may remov
 
 from __future__ import annotations
 
+from datetime import date
+
 from handlers.args import (
+    PracticeRef,
     check_note,
     need_store,
     parse_date,
@@ -28,7 +31,7 @@ from handlers.args import (
     take_options,
 )
 from handlers.core import Context, Reply, Request, Section, UserError
-from store import KINDS, Conflict, EvidenceItem, Forbidden, NotFound
+from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
 USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME]"
@@ -61,6 +64,28 @@ def _add(words: list[str], request: Request, ctx: Context) -> Reply:
     today = store.clock().date()
     evidence_date = parse_date(options["date"], today) if "date" in options else today
     group = resolve_group(ctx, request, options.get("group"), USAGE_ADD)
+    return add_evidence(request, ctx, practice=practice, group=group, kind=kind, link=link, note=note, evidence_date=evidence_date)
+
+
+def add_evidence(
+    request: Request,
+    ctx: Context,
+    *,
+    practice: PracticeRef,
+    group: Group,
+    kind: str = "artifact",
+    link: str | None = None,
+    note: str | None = None,
+    evidence_date: date | None = None,
+) -> Reply:
+    """Store one piece of evidence from parts already parsed (the text command, a Slack modal) and say what was stored.
+    Raises UserError when there is neither link nor note or the kind is unknown."""
+    store = need_store(ctx)
+    if link is None and note is None:
+        raise UserError(f"Add a link or a note that says what the evidence is. Usage: {USAGE_ADD}")
+    if kind not in KINDS:
+        raise UserError(f"The kind must be artifact or affirmation, not '{kind}'.")
+    evidence_date = evidence_date or store.clock().date()
     item, created = store.add_evidence(
         request.workspace_id, group, practice.key, practice.process_area, kind, link, note, evidence_date, request.user_id
     )

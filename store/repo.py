@@ -295,9 +295,11 @@ class Store(DigestMixin):
 
     def list_evidence(
         self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None, process_areas: set[str] | None = None,
-        limit: int | None = None, include_removed: bool = False,
+        limit: int | None = None, include_removed: bool = False, created_by: str | None = None,
     ) -> list[EvidenceItem]:  # fmt: skip
         q = self._evidence_query(ws)
+        if created_by is not None:
+            q = q.where(Evidence.created_by == created_by)
         if group_id is not None:
             q = q.where(Evidence.work_group_id == group_id)
         if practice_keys is not None:

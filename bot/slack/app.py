@@ -6,9 +6,11 @@ in Block Kit, send it. Errors are caught here, at the edge, once."""
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
@@ -17,9 +19,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.settings import Settings
-from bot.slack import convert, render
+from bot.slack import convert, modal, render, views
 from bot.slack.dedupe import RecentEvents, SeenEvents
-from handlers import COMMANDS, Context, Reply, Request, UserError, command_for, dispatch
+from bot.slack.home import home_reply
+from bot.slack.users import UserDirectory
+from handlers import COMMANDS, UNAVAILABLE, Context, Reply, Request, Section, UserError, command_for, dispatch
+from handlers.evidence import add_evidence
+from store import StoreUnavailable
 
 log = logging.getLogger("cmmi_bot.slack")
 
@@ -29,9 +35,29 @@ LOG_EVIDENCE_SHORTCUT = "log_evidence"  # the manifest's message shortcut
 
 APOLOGY = "Sorry, something went wrong on my side (error reference {ref}). Please try again."
 CANNOT_POST = "I can't post in this channel. Invite me first (type `/invite @cmmi-bot` in the channel), then press Share again."
-NOT_YET = "Logging a message as CMMI evidence from Slack is not available yet."
+CANNOT_POST_HERE = "I can't post in this channel. Invite me first (type `/invite @cmmi-bot` in the channel), then try again."
+NO_STORE = "Evidence storage is not set up in this installation. Ask your administrator to configure CMMI_DATABASE_URL."
+NO_PERMALINK = (
+    "I could not get a link to that message, so nothing was stored. Invite me to the channel (`/invite @cmmi-bot`) and try again."
+)
+EXPORT_SENT = "The evidence matrix {filename} ({rows} rows) is in your direct messages with cmmi-bot."
+EXPORT_FAILED = "I could not send you the CSV file (error reference {ref}). Please try again, or ask your administrator to check the app's files:write scope."
+# Bolt turns on OAuth with a file installation store when both of these are in the environment, even empty.
+OAUTH_ENVIRONMENT = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+# Shareable answers: questions, and the reports a team may want to discuss together.
+SHAREABLE = ("ask", "status", "gaps")
 # chat.postMessage errors that mean "not allowed here", which the person who pressed Share can fix.
 POST_REFUSED = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "cannot_reply_to_message"}
+
+
+class OAuthNotSupported(Exception):
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but cmmi-bot serves one workspace with a bot token."""
+
+
+def oauth_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """True when Bolt would silently switch to multi-workspace OAuth (both variables present, even empty)."""
+    env = os.environ if environ is None else environ
+    return all(env.get(name) is not None for name in OAUTH_ENVIRONMENT)
 
 
 def api_base_url(url: str) -> str:
@@ -56,10 +82,19 @@ def build_client(settings: Settings) -> WebClient:
 
 
 def build_app(settings: Settings, ctx: Context, *, seen: SeenEvents | None = None) -> App:
-    """A Bolt App with cmmi-bot's listeners. Calls auth.test (through SLACK_API_URL) to check the bot token."""
+    """A Bolt App with cmmi-bot's listeners. Calls auth.test (through SLACK_API_URL) to check the bot token.
+
+    Single-workspace: refuses (OAuthNotSupported) rather than let Bolt read SLACK_CLIENT_ID/SECRET from the
+    environment and store installations in files of its own."""
+    if oauth_requested():
+        raise OAuthNotSupported(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but cmmi-bot runs in one workspace with SLACK_BOT_TOKEN "
+            "(installing into several workspaces over OAuth is not built). Unset both."
+        )
+    client = build_client(settings)
     app = App(
         name="cmmi-bot",
-        client=build_client(settings),
+        client=client,
         # Passed explicitly, even when empty (Socket Mode), so Bolt never falls back to reading os.environ.
         signing_secret=settings["SLACK_SIGNING_SECRET"],
         # Acknowledge first, work after: Bolt answers Slack as soon as ack() is called and the listener goes on
@@ -69,7 +104,7 @@ def build_app(settings: Settings, ctx: Context, *, seen: SeenEvents | None = Non
         # slash command is acknowledged only once its listener has a thread: Bolt's 5 threads are too few.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="cmmi-slack"),
     )
-    register(app, ctx, seen=seen if seen is not None else RecentEvents())
+    register(app, ctx, seen=seen if seen is not None else RecentEvents(), users=UserDirectory(client))
     return app
 
 
@@ -99,13 +134,44 @@ def _respond(respond: Respond, message: dict[str, Any], **options: Any) -> None:
         log.warning("response_url answered HTTP %s", response.status_code)
 
 
-def _is_question(text: str) -> bool:
-    # Only answers are worth sharing; confirmations, status and help stay private.
-    return command_for(text) is COMMANDS["ask"]
+def _is_shareable(text: str) -> bool:
+    # Answers and reports are worth sharing; confirmations and help stay private.
+    return any(command_for(text) is COMMANDS[name] for name in SHAREABLE)
 
 
-def register(app: App, ctx: Context, *, seen: SeenEvents) -> None:
-    """Attach cmmi-bot's middleware and listeners to a Bolt app: /cmmi, Share, mentions, DMs."""
+def _post_or_dm(client: WebClient, channel_id: str, user_id: str, message: dict[str, Any]) -> None:
+    """A private note for one person in a channel; where the bot cannot post (not invited, a DM), in its own DM instead."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in POST_REFUSED | {"user_not_in_channel"}:
+            raise
+        client.chat_postMessage(channel=user_id, **message)
+
+
+def _send_export(client: WebClient, request: Request, reply: Reply, respond: Respond) -> None:
+    """An export's CSV goes to the asker's DM as a file; the channel gets a private note saying so."""
+    filename, rows = str(reply.data["filename"]), reply.data.get("rows", 0)
+    try:
+        dm = client.conversations_open(users=request.user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm, content=reply.data["csv"], filename=filename, title=filename, initial_comment=render.escape(reply.text)
+        )
+    except SlackApiError:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("could not upload an export (ref %s)", ref)
+        _respond(respond, render.notice(EXPORT_FAILED.format(ref=ref)), response_type="ephemeral")
+        return
+    _respond(respond, render.notice(EXPORT_SENT.format(filename=filename, rows=rows)), response_type="ephemeral")
+
+
+def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) -> None:
+    """Attach cmmi-bot's middleware and listeners to a Bolt app: /cmmi, Share, mentions, DMs, the evidence shortcut, App Home."""
+
+    def who(request: Request) -> Request:
+        # After the ack: users.info may take a round trip (cached for ten minutes per user).
+        facts = users.facts(request.workspace_id, request.user_id)
+        return replace(request, is_admin=facts.is_admin, timezone=facts.timezone)
 
     @app.middleware
     def skip_redelivered_events(body: dict[str, Any], request: Any, next_: Callable[[], None]) -> BoltResponse | None:
@@ -119,17 +185,29 @@ def register(app: App, ctx: Context, *, seen: SeenEvents) -> None:
         return None
 
     @app.command(COMMAND)
-    def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         request = convert.from_command(body)
 
         def work() -> None:
-            reply, failure = _dispatch(request, ctx, "slash command")
+            asked = who(request)
+            reply, failure = _dispatch(asked, ctx, "slash command")
             if reply is None:
                 _respond(respond, failure, response_type="ephemeral")
                 return
-            share = request.text if _is_question(request.text) else None
-            _respond(respond, render.message(reply, asked=request.text, share_value=share), response_type="ephemeral")
+            if "csv" in reply.data and "filename" in reply.data:
+                _send_export(client, asked, reply, respond)
+                return
+            if reply.in_channel:
+                try:
+                    client.chat_postMessage(channel=asked.channel_id, **render.message(reply))
+                except SlackApiError as exc:
+                    if exc.response.get("error") not in POST_REFUSED:
+                        raise
+                    _respond(respond, render.notice(CANNOT_POST_HERE), response_type="ephemeral")
+                return
+            share = asked.text if _is_shareable(asked.text) else None
+            _respond(respond, render.message(reply, asked=asked.text, share_value=share), response_type="ephemeral")
 
         _at_edge("slash command", work)
 
@@ -139,7 +217,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents) -> None:
         request = convert.from_share(body, action.get("value") or "")
 
         def work() -> None:
-            reply, failure = _dispatch(request, ctx, "share")
+            reply, failure = _dispatch(who(request), ctx, "share")
             if reply is None:
                 _respond(respond, failure, response_type="ephemeral", replace_original=False)
                 return
@@ -163,7 +241,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents) -> None:
         request = convert.from_mention(body, context.bot_user_id)
 
         def work() -> None:
-            reply, failure = _dispatch(request, ctx, "mention")
+            reply, failure = _dispatch(who(request), ctx, "mention")
             if reply is None:
                 client.chat_postEphemeral(channel=request.channel_id, user=request.user_id, thread_ts=request.thread_id, **failure)
                 return
@@ -179,19 +257,101 @@ def register(app: App, ctx: Context, *, seen: SeenEvents) -> None:
         request = convert.from_direct_message(body, context.bot_user_id)
 
         def work() -> None:
-            reply, failure = _dispatch(request, ctx, "direct message")
+            reply, failure = _dispatch(who(request), ctx, "direct message")
             message = render.message(reply) if reply is not None else failure
             client.chat_postMessage(channel=request.channel_id, thread_ts=request.thread_id, **message)
 
         _at_edge("direct message", work)
 
     @app.event("app_home_opened")
-    def on_home_opened() -> None:
-        # The manifest subscribes to this for the Home tab, which comes later; acknowledging keeps Slack from retrying.
-        return None
+    def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return  # the Messages tab: nothing to draw
+        user_id, workspace_id = event["user"], body.get("team_id") or ""
+
+        def work() -> None:
+            try:
+                reply = home_reply(ctx, workspace_id, user_id)
+            except StoreUnavailable:
+                log.warning("database unavailable drawing App Home", exc_info=True)
+                reply = Reply(text=UNAVAILABLE, sections=(Section(body=UNAVAILABLE),))
+            client.views_publish(user_id=user_id, view=views.home(reply))
+
+        _at_edge("App Home", work)
 
     @app.shortcut(LOG_EVIDENCE_SHORTCUT)
-    def on_log_evidence(ack: Ack, respond: Respond) -> None:
-        # Declared in the manifest; its modal comes later. Say so rather than leave Slack showing a timeout error.
+    def on_log_evidence(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        _at_edge("message shortcut", lambda: _respond(respond, render.notice(NOT_YET), response_type="ephemeral"))
+        workspace_id, channel_id = convert.workspace_of(body), (body.get("channel") or {}).get("id") or ""
+        message = body.get("message") or {}
+        message_ts = message.get("ts") or body.get("message_ts") or ""
+
+        def work() -> None:
+            store = ctx.store
+            try:
+                if store is None:
+                    view = views.notice_modal(NO_STORE)
+                elif not (groups := store.list_groups(workspace_id)):
+                    view = views.notice_modal(views.NO_GROUPS)
+                else:
+                    bound = store.channel_group(workspace_id, channel_id)
+                    excerpt = convert.unescape(str(message.get("text") or ""))
+                    view = views.evidence_modal(groups, bound, modal.pack_origin(channel_id, message_ts), excerpt)
+            except StoreUnavailable:
+                log.warning("database unavailable opening the evidence modal", exc_info=True)
+                view = views.notice_modal(UNAVAILABLE)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        _at_edge("message shortcut", work)
+
+    @app.options(modal.PRACTICE)
+    def on_practice_search(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            choices = modal.practice_choices(ctx, str(body.get("value") or ""))
+        except Exception:
+            log.exception("practice search failed")
+            choices = []
+        ack(options=views.practice_options(choices))
+
+    @app.view(views.MODAL_CALLBACK)
+    def on_evidence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user_id, workspace_id = (body.get("user") or {}).get("id") or "", convert.workspace_of(body)
+        store = ctx.store
+        try:
+            channel_id, message_ts = modal.unpack_origin(view.get("private_metadata") or "")
+            if store is None:
+                raise UserError(NO_STORE)
+            submission, errors = modal.read_submission(
+                ctx, (view.get("state") or {}).get("values") or {}, store.list_groups(workspace_id), store.clock().date()
+            )
+        except (ValueError, UserError, StoreUnavailable) as exc:
+            log.warning("evidence modal refused: %s", type(exc).__name__)
+            ack(response_action="errors", errors={modal.PRACTICE: str(exc) if isinstance(exc, UserError) else UNAVAILABLE})
+            return
+        if submission is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()  # closes the modal; the rest happens after Slack has its answer
+        request = convert.from_modal(body, channel_id)
+
+        def work() -> None:
+            try:
+                permalink = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)["permalink"]
+            except SlackApiError as exc:
+                log.warning("chat.getPermalink failed (%s)", exc.response.get("error"))
+                _post_or_dm(client, channel_id, user_id, render.notice(NO_PERMALINK))
+                return
+            try:
+                reply = add_evidence(
+                    request, ctx, practice=submission.practice, group=submission.group, kind=submission.kind,
+                    link=permalink, note=submission.note, evidence_date=submission.evidence_date,
+                )  # fmt: skip
+                message = render.message(reply)
+            except UserError as exc:
+                message = render.notice(str(exc))
+            except StoreUnavailable:
+                log.warning("database unavailable storing evidence from the modal", exc_info=True)
+                message = render.notice(UNAVAILABLE)
+            _post_or_dm(client, channel_id, user_id, message)
+
+        _at_edge("evidence modal", work)

@@ -58,6 +58,25 @@ def from_share(body: Mapping[str, Any], value: str) -> Request:
     )
 
 
+def workspace_of(body: Mapping[str, Any]) -> str:
+    """The workspace of an interactive payload (shortcut, modal): its team, else the user's team."""
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    return team.get("id") or user.get("team_id") or body.get("team_id") or ""
+
+
+def from_modal(body: Mapping[str, Any], channel_id: str) -> Request:
+    """A submitted "Log as CMMI evidence" modal: who submitted it, for the channel of the message it logs."""
+    user = body.get("user") or {}
+    return Request(
+        text="evidence add (Log as CMMI evidence)",
+        user_id=user.get("id") or "",
+        workspace_id=workspace_of(body),
+        channel_id=channel_id,
+        transport=TRANSPORT,
+    )
+
+
 def _from_message(body: Mapping[str, Any], bot_user_id: str | None, thread_id: str | None) -> Request:
     event = body["event"]
     return Request(

@@ -51,7 +51,7 @@ def serve_slack(ctx: Context) -> Iterator[Served]:
         )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
-        server = http_server(http_app(build_app(settings, ctx)), "127.0.0.1", sock.getsockname()[1])
+        server = http_server(http_app(build_app(settings, ctx), signing_secret=SECRET), "127.0.0.1", sock.getsockname()[1])
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10

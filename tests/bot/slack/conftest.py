@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -45,14 +46,13 @@ class Served:
     server: Any
 
 
-@pytest.fixture(scope="module")
-def slack_server(fake_slack: FakeSlack, ctx: Context) -> Iterator[Served]:
-    """The real Bolt app in HTTP mode, served by uvicorn in a background thread on 127.0.0.1."""
-    bolt_app = build_app(slack_settings(fake_slack.api_url), ctx)
+@contextmanager
+def serving(bolt_app: Any) -> Iterator[Served]:
+    """Serve a Bolt app in HTTP mode with uvicorn in a background thread on 127.0.0.1 until the block ends."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = http_server(http_app(bolt_app), "127.0.0.1", port)
+    server = http_server(http_app(bolt_app, signing_secret=SIGNING_SECRET), "127.0.0.1", port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -65,6 +65,13 @@ def slack_server(fake_slack: FakeSlack, ctx: Context) -> Iterator[Served]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def slack_server(fake_slack: FakeSlack, ctx: Context) -> Iterator[Served]:
+    """The real Bolt app in HTTP mode, served by uvicorn in a background thread on 127.0.0.1."""
+    with serving(build_app(slack_settings(fake_slack.api_url), ctx)) as served:
+        yield served
 
 
 @dataclass
@@ -152,6 +159,10 @@ class SlackSender:
             "response_url": self.fake.response_url(response),
             "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value, "action_ts": "1700000001.000200"}],
         }
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def interactive(self, payload: dict[str, Any]) -> Sent:
+        """An interactive payload (shortcut, options request, view submission) as Slack posts it: form-encoded JSON."""
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> str:

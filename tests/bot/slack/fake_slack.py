@@ -16,6 +16,7 @@ TEAM_ID = "T0FAKE"
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 RESPONSE_URL = "response_url"  # the method name recorded for posts to a response_url
+UPLOAD = "upload"  # the method name recorded for a file's bytes posted to an upload URL (files_upload_v2, step 2)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self._ts = itertools.count(1)
+        self._files = itertools.count(1)
+        self.users: dict[str, dict[str, Any]] = {}  # users.info overrides: user ID -> fields (is_admin, tz, ...)
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for conversations.history
+        self.uploads: dict[str, dict[str, Any]] = {}  # file ID -> {"filename", "length", "content", "channel", ...}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -71,6 +76,27 @@ class FakeSlack:
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self.users.clear()
+            self.messages.clear()
+            self.uploads.clear()
+
+    def set_user(self, user_id: str, **fields: Any) -> None:
+        """What users.info says about a user from now on, e.g. set_user("U1", is_admin=True, tz="Europe/Berlin")."""
+        with self._lock:
+            self.users[user_id] = fields
+
+    def add_message(self, channel: str, ts: str, text: str = "", metadata: dict[str, Any] | None = None) -> None:
+        """Put a message into a channel's history, as if posted earlier (by another process, say)."""
+        with self._lock:
+            message = {"type": "message", "ts": ts, "text": text, "bot_id": BOT_ID}
+            if metadata:
+                message["metadata"] = metadata
+            self.messages.setdefault(channel, []).append(message)
+
+    def uploaded(self) -> list[dict[str, Any]]:
+        """Files whose upload was completed (files.completeUploadExternal), oldest first."""
+        with self._lock:
+            return [dict(f) for f in self.uploads.values() if f.get("completed")]
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP 429 and Retry-After, as Slack does."""
@@ -130,12 +156,47 @@ class FakeSlack:
                 "bot_id": BOT_ID,
             }
         if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": channel,
-                "ts": ts,
-                "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": BOT_ID},
-            }
+            message = {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": BOT_ID}
+            metadata = body.get("metadata")
+            if isinstance(metadata, str):  # form-encoded clients send it as JSON text
+                metadata = json.loads(metadata)
+            if metadata:
+                message["metadata"] = metadata
+            with self._lock:
+                self.messages.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.history":
+            oldest = float(body.get("oldest") or 0)
+            include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+            with self._lock:
+                found = [dict(m) for m in self.messages.get(channel, []) if float(m["ts"]) > oldest]
+            if not include:
+                for m in found:
+                    m.pop("metadata", None)
+            found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack answers
+            return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
+        if method == "conversations.open":
+            users = str(body.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")[:10]}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._files):07d}"
+            with self._lock:
+                self.uploads[file_id] = {"filename": body.get("filename"), "length": int(body.get("length") or 0)}
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            done = []
+            with self._lock:
+                for f in files:
+                    upload = self.uploads.get(f.get("id"))
+                    if upload is None or "content" not in upload:
+                        return {"ok": False, "error": "file_not_found"}
+                    upload.update(
+                        completed=True, title=f.get("title"), channel=body.get("channel_id"), initial_comment=body.get("initial_comment")
+                    )
+                    done.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
+            return {"ok": True, "files": done}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in {"views.open", "views.publish"}:
@@ -145,7 +206,12 @@ class FakeSlack:
             return {"ok": True, "channel": channel, "permalink": f"https://fake.slack.test/archives/{channel}/p{message_ts}"}
         if method == "users.info":
             user = body.get("user", "U0")
-            return {"ok": True, "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "is_admin": False, "tz": "Europe/London"}}
+            with self._lock:
+                override = dict(self.users.get(user, {}))
+            return {
+                "ok": True,
+                "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "is_admin": False, "tz": "Europe/London", **override},
+            }
         return {"ok": False, "error": "unknown_method"}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -158,12 +224,22 @@ class FakeSlack:
                 pass
 
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/upload/"):
+                    file_id = self.path.removeprefix("/upload/")
+                    with fake._lock:
+                        upload = fake.uploads.get(file_id)
+                        if upload is not None:
+                            upload["content"] = data
+                    fake._record(Call(UPLOAD, self.path, {"file_id": file_id, "bytes": len(data)}, None, 200 if upload else 404))
+                    self._send(200 if upload else 404, b"OK - " + str(len(data)).encode(), "text/plain")
+                    return
+                raw = data.decode("utf-8")
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     body = json.loads(raw) if raw else {}
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
-                    for key in ("blocks", "view"):  # form-encoded JSON values, as slack_sdk sends some
+                    for key in ("blocks", "view", "metadata"):  # form-encoded JSON values, as slack_sdk sends some
                         if isinstance(body.get(key), str):
                             body[key] = json.loads(body[key])
                 auth = self.headers.get("Authorization") or ""

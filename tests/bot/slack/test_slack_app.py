@@ -194,7 +194,7 @@ def test_bot_messages_edits_and_channel_messages_are_ignored(slack: SlackSender,
             "message": {"text": "GP2.8"},
         },
         {"type": "message", "channel_type": "channel", "user": "U0CAROL", "text": "GP2.8", "ts": "1.4", "channel": "C0X"},
-        {"type": "app_home_opened", "user": "U0CAROL", "channel": "D0X", "tab": "home"},
+        {"type": "app_home_opened", "user": "U0CAROL", "channel": "D0X", "tab": "messages"},  # only the Home tab is drawn
     ]
     for event in ignored:
         assert slack.event(event).status == 200
@@ -269,7 +269,7 @@ def test_real_mention_markup_in_a_mention_is_never_echoed_live(slack: SlackSende
     assert "&lt;!channel&gt;" in hint.body["text"]
 
 
-def test_the_log_evidence_shortcut_says_it_is_not_available_yet(slack: SlackSender, fake_slack: FakeSlack) -> None:
+def test_the_log_evidence_shortcut_without_a_database_opens_a_modal_saying_so(slack: SlackSender, fake_slack: FakeSlack) -> None:
     payload = {
         "type": "message_action",
         "callback_id": slack_app.LOG_EVIDENCE_SHORTCUT,
@@ -284,8 +284,9 @@ def test_the_log_evidence_shortcut_says_it_is_not_available_yet(slack: SlackSend
     from urllib.parse import urlencode
 
     assert slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded").status == 200
-    [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/shortcut"))
-    assert post.body["text"] == slack_app.NOT_YET
+    [opened] = fake_slack.wait_for("views.open")
+    assert opened.body["trigger_id"] == "t1"
+    assert slack_app.NO_STORE in json.dumps(opened.body["view"])  # this app has no database: the modal says so, no form
 
 
 def test_url_verification_handshake(slack: SlackSender) -> None:

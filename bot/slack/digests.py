@@ -1,0 +1,81 @@
+"""Weekly digests delivered to Slack: post with message metadata, and find that post again after a crashed sender."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.scheduler import ChannelGone, Deliverer
+from bot.settings import Settings
+from bot.slack import render, slack_configured
+from handlers import Reply
+from store import Subscription
+
+EVENT_TYPE = "cmmi_digest"
+# chat.postMessage / conversations.history errors that will not go away by retrying: the channel is gone or closed to the bot.
+GONE = {"channel_not_found", "is_archived", "not_in_channel", "channel_is_archived", "restricted_action"}
+HISTORY_PAGE = 200
+MAX_HISTORY_PAGES = 10  # a week of a busy channel; the digest, if posted, is near the slot
+
+
+def _gone(exc: SlackApiError) -> ChannelGone | None:
+    error = exc.response.get("error")
+    return ChannelGone(error) if error in GONE else None
+
+
+class SlackDeliverer:
+    """Posts digests with chat.postMessage; implements bot.scheduler.Deliverer."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def deliver(self, sub: Subscription, reply: Reply, period: str) -> str | None:
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"period": period, "subscription_id": sub.id}}
+        try:
+            response = self.client.chat_postMessage(channel=sub.channel_id, metadata=metadata, **render.message(reply))
+        except SlackApiError as exc:
+            gone = _gone(exc)
+            if gone is not None:
+                raise gone from None
+            raise
+        return response.get("ts")
+
+    def already_delivered(self, sub: Subscription, period: str, since: datetime) -> str | None:
+        cursor: str | None = None
+        for _ in range(MAX_HISTORY_PAGES):
+            try:
+                page = self.client.conversations_history(
+                    channel=sub.channel_id, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
+                )
+            except SlackApiError as exc:
+                gone = _gone(exc)
+                if gone is not None:
+                    raise gone from None
+                raise
+            for message in page.get("messages") or []:
+                if _is_digest(message, sub.id, period):
+                    return message.get("ts")
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+
+def _is_digest(message: dict[str, Any], subscription_id: int, period: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return (
+        metadata.get("event_type") == EVENT_TYPE and payload.get("period") == period and payload.get("subscription_id") == subscription_id
+    )
+
+
+def slack_deliverer(settings: Settings) -> Deliverer | None:
+    """The Slack deliverer for `digest run-due` and `serve`, or None when Slack is not configured here."""
+    if not slack_configured(settings):
+        return None
+    from bot.slack.app import build_client
+
+    return SlackDeliverer(build_client(settings))

@@ -1,0 +1,133 @@
+"""Serve the Teams messaging endpoint: POST /api/messages as Starlette routes (beside Slack's, or alone with /healthz)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.settings import Settings
+from bot.teams import TeamsConfigError, check_settings, no_auth
+from handlers import Context
+
+log = logging.getLogger("cmmi_bot.teams")
+
+MESSAGES_PATH = "/api/messages"
+HEALTH_PATH = "/healthz"
+# Teams activities are a few kilobytes; anything far larger is not from Teams and is refused before it is read whole.
+MAX_BODY_BYTES = 1 << 20
+NO_AUTH_WARNING = (
+    "CMMI_TEAMS_NO_AUTH=1: the Teams endpoint %s accepts UNAUTHENTICATED requests. Anyone who can reach it can act as "
+    "any Teams user. For local testing only; never expose this server."
+)
+
+
+async def _read_body(request: Request) -> bytes | None:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+def _bad_request(why: str) -> Response:
+    return JSONResponse({"error": f"malformed activity: {why}"}, status_code=400)
+
+
+def teams_routes(settings: Settings, ctx: Context) -> list[BaseRoute]:
+    """The Teams messaging endpoint as Starlette routes. Raises TeamsConfigError when half-configured.
+
+    Each request is checked for being a well-formed activity first (400 otherwise, before anything runs), then
+    handed to the SDK's own endpoint handler, which authenticates it (401 without a valid Bot Framework token)
+    and runs cmmi-bot's message handler."""
+    check_settings(settings)
+    from bot.teams.app import build_app
+
+    app, adapter = build_app(settings, ctx)
+    from microsoft_teams.api import ActivityTypeAdapter
+    from pydantic import ValidationError
+
+    sdk_handler = adapter.routes[app.server.messaging_endpoint]
+    if no_auth(settings):
+        log.warning(NO_AUTH_WARNING, MESSAGES_PATH)
+        print("cmmi-bot: WARNING: " + NO_AUTH_WARNING % MESSAGES_PATH, file=sys.stderr, flush=True)
+
+    async def messages(request: Request) -> Response:
+        raw = await _read_body(request)
+        if raw is None:
+            return PlainTextResponse("request body too large", status_code=413)
+        try:
+            body: Any = json.loads(raw)
+        except (UnicodeDecodeError, ValueError):
+            return _bad_request("the body is not JSON")
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return _bad_request("expected a JSON object with a type")
+        try:
+            ActivityTypeAdapter.validate_python(body)
+        except ValidationError as exc:
+            return _bad_request(f"{exc.error_count()} invalid or missing field(s)")
+        result = await sdk_handler({"body": body, "headers": dict(request.headers)})
+        status, payload = result["status"], result.get("body")
+        if payload is None:
+            return Response(status_code=status)
+        return JSONResponse(payload, status_code=status)
+
+    return [Route(MESSAGES_PATH, messages, methods=["POST"])]
+
+
+def http_app(routes: list[BaseRoute]) -> Starlette:
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[*routes, Route(HEALTH_PATH, healthz, methods=["GET"])])
+
+
+def http_server(app: Starlette, host: str, port: int) -> Any:
+    """A uvicorn server for the ASGI app that logs through cmmi-bot's logging setup (no config of its own)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off", ws="none", timeout_graceful_shutdown=5)
+    return uvicorn.Server(config)
+
+
+def port_of(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise TeamsConfigError(f"CMMI_HTTP_PORT must be a port number (0-65535), not {value!r}.")
+    return port
+
+
+def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None) -> int:
+    """Run the Teams endpoint alone (Slack not configured) until interrupted, checking for due digests every minute.
+    Raises TeamsConfigError."""
+    host, port = settings["CMMI_HTTP_HOST"], port_of(settings["CMMI_HTTP_PORT"])
+    app = http_app(teams_routes(settings, ctx))
+    scheduler = None
+    if deliverers and ctx.store is not None:
+        from bot.scheduler import SchedulerThread, run_due
+
+        store = ctx.store
+        scheduler = SchedulerThread(lambda: run_due(ctx, store, deliverers, datetime.now(UTC)))
+        scheduler.start()
+    print(
+        f"cmmi-bot: Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        http_server(app, host, port).run()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+    return 0

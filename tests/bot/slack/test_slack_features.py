@@ -1,0 +1,246 @@
+"""Slack features that need the database, over real HTTP on 127.0.0.1: admins from users.info, posts in the channel,
+exports as files, the "Log as CMMI evidence" shortcut and its modal, and App Home."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Served, SlackSender, serving, slack_settings
+from fake_slack import RESPONSE_URL, TEAM_ID, FakeSlack
+
+from bot.slack import app as slack_app
+from bot.slack import modal, render, views
+from bot.slack.app import build_app
+from handlers import Context, Request, dispatch
+from index import ModelIndex
+from model_data import Model
+from store import Store, make_engine, sqlite_url, upgrade
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    url = sqlite_url(Path(tmp_path_factory.mktemp("slackdb")) / "cmmi.db")
+    engine = make_engine(url)
+    upgrade(engine)
+    yield Store(engine, lambda: NOW)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app_ctx(model: Model, index: ModelIndex, store: Store) -> Context:
+    return Context(model=model, index=index, store=store)
+
+
+@pytest.fixture(scope="module")
+def served(fake_slack: FakeSlack, app_ctx: Context) -> Iterator[Served]:
+    with serving(build_app(slack_settings(fake_slack.api_url), app_ctx)) as served:
+        yield served
+
+
+@pytest.fixture
+def slack(served: Served, fake_slack: FakeSlack) -> SlackSender:
+    fake_slack.reset()
+    return SlackSender(served.url, fake_slack)
+
+
+def answer(fake: FakeSlack, name: str) -> dict[str, Any]:
+    [post] = fake.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/" + name))
+    return post.body
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
+    store.add_group(TEAM_ID, "Admins Desk", "U0SETUP")
+    slack.command('evidence add WMC.SP1.6 https://wiki.example.com/a minutes --group "Admins Desk"', user="U0BOB", response="add")
+    evidence_id = answer(fake_slack, "add")["text"].split("#")[1].split()[0]
+    fake_slack.set_user("U0BOSS", is_admin=True)
+    slack.command(f"evidence remove {evidence_id}", user="U0CAROL", response="carol")
+    assert "Only the person who logged" in answer(fake_slack, "carol")["text"]
+    slack.command(f"evidence remove {evidence_id}", user="U0BOSS", response="boss")
+    assert answer(fake_slack, "boss")["text"] == f"Removed evidence #{evidence_id}."
+    slack.command("evidence list", user="U0BOSS", response="boss2")
+    answer(fake_slack, "boss2")
+    # users.info once per user: the second command of U0BOSS came from the cache
+    assert sorted(c.body["user"] for c in fake_slack.calls("users.info")) == ["U0BOB", "U0BOSS", "U0CAROL"]
+
+
+def test_a_failed_users_info_means_no_admin_rights(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
+    group = store.add_group(TEAM_ID, "Failing Desk", "U0SETUP")
+    item, _ = store.add_evidence(TEAM_ID, group, "IRP.SP2.1", "IRP", "artifact", None, "a note", NOW.date(), "U0OTHER")
+    fake_slack.refuse("users.info", "user_not_found")
+    fake_slack.set_user("U0MAYBE", is_admin=True)
+    slack.command(f"evidence remove {item.id}", user="U0MAYBE", response="maybe")
+    assert "Only the person who logged" in answer(fake_slack, "maybe")["text"]
+
+
+def test_the_users_time_zone_is_the_digest_default(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    fake_slack.set_user("U0TOKYO", tz="Asia/Tokyo")
+    slack.command("digest on", user="U0TOKYO", channel="C0TOKYO", response="tz")
+    assert "Mondays at 09:00 Asia/Tokyo" in answer(fake_slack, "tz")["text"]
+
+
+def test_digest_now_is_posted_in_the_channel_not_privately(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    assert slack.command("digest now", channel="C0DIGEST", response="now").status == 200
+    [post] = fake_slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C0DIGEST" and post.body["text"].startswith("Weekly CMMI digest")
+    fake_slack.quiet_for(0.2)
+    assert fake_slack.calls(RESPONSE_URL) == []
+
+
+def test_digest_now_where_the_bot_cannot_post_says_how_to_fix_it(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    fake_slack.refuse("chat.postMessage", "not_in_channel")
+    slack.command("digest now", channel="C0PRIVATE", response="refused")
+    assert answer(fake_slack, "refused")["text"] == render.escape(slack_app.CANNOT_POST_HERE)
+
+
+@pytest.mark.parametrize("command", ["status", "gaps"])
+def test_status_and_gaps_can_be_shared(slack: SlackSender, fake_slack: FakeSlack, command: str) -> None:
+    slack.command(command, response=command)
+    [actions] = [b for b in answer(fake_slack, command)["blocks"] if b["type"] == "actions"]
+    assert actions["elements"][0]["action_id"] == render.SHARE_ACTION and actions["elements"][0]["value"] == command
+
+
+def test_export_arrives_as_a_file_in_a_direct_message(slack: SlackSender, fake_slack: FakeSlack, app_ctx: Context) -> None:
+    slack.command("export ML2", user="U0EXPORT", response="export")
+    note = answer(fake_slack, "export")
+    assert note["response_type"] == "ephemeral" and "direct messages" in note["text"]
+    [upload] = fake_slack.uploaded()
+    expected = dispatch(Request("export ML2", user_id="U0EXPORT", workspace_id=TEAM_ID, transport="slack"), app_ctx).data
+    assert upload["content"].decode("utf-8") == expected["csv"]
+    assert upload["filename"] == expected["filename"] and expected["filename"] in note["text"]
+    [opened] = fake_slack.calls("conversations.open")
+    assert opened.body["users"] == "U0EXPORT" and upload["channel"].startswith("D")
+    assert fake_slack.calls("chat.postMessage") == []  # nothing in the channel
+
+
+def shortcut(slack: SlackSender, *, team: str = TEAM_ID, channel: str = "C0WORK", ts: str = "1700000900.000900") -> None:
+    payload = {
+        "type": "message_action",
+        "callback_id": slack_app.LOG_EVIDENCE_SHORTCUT,
+        "trigger_id": slack.next_id("trigger."),
+        "team": {"id": team},
+        "user": {"id": "U0ALICE", "team_id": team},
+        "channel": {"id": channel},
+        "message": {"type": "message", "text": "weekly review: <!channel> see notes &amp; actions", "ts": ts},
+        "message_ts": ts,
+        "response_url": slack.fake.response_url("shortcut"),
+    }
+    assert slack.interactive(payload).status == 200
+
+
+def search(slack: SlackSender, query: str) -> list[dict[str, Any]]:
+    sent = slack.interactive(
+        {
+            "type": "block_suggestion",
+            "action_id": modal.PRACTICE,
+            "block_id": modal.PRACTICE,
+            "value": query,
+            "team": {"id": TEAM_ID},
+            "user": {"id": "U0ALICE", "team_id": TEAM_ID},
+            "view": {"id": "V0FAKE", "callback_id": views.MODAL_CALLBACK, "type": "modal"},
+        }
+    )
+    assert sent.status == 200
+    return json.loads(sent.body)["options"]
+
+
+def submit(slack: SlackSender, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> Any:
+    state = {block: {block: value} for block, value in values.items()}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID},
+        "user": {"id": "U0ALICE", "team_id": TEAM_ID},
+        "trigger_id": slack.next_id("trigger."),
+        "view": {**view, "id": "V0FAKE", "state": {"values": state}},
+    }
+    return slack.interactive(payload)
+
+
+def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
+    group = store.add_group(TEAM_ID, "Modal Desk", "U0SETUP")
+    store.add_group(TEAM_ID, "Other Desk", "U0SETUP")
+    store.bind_channel(TEAM_ID, "C0WORK", group.id, "U0SETUP")
+    shortcut(slack)
+    [opened] = fake_slack.wait_for("views.open")
+    view = opened.body["view"]
+    assert view["callback_id"] == views.MODAL_CALLBACK
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks[modal.PRACTICE]["element"]["type"] == "external_select"
+    assert blocks[modal.GROUP]["element"]["initial_option"]["value"] == str(group.id)  # the channel's group is preselected
+    assert {o["text"]["text"] for o in blocks[modal.GROUP]["element"]["options"]} >= {"Modal Desk", "Other Desk"}
+    assert blocks[modal.NOTE]["element"]["max_length"] == 2000
+    assert json.loads(view["private_metadata"]) == {"channel": "C0WORK", "ts": "1700000900.000900"}
+
+    options = search(slack, "progress review")
+    assert options[0]["value"] == "WMC.SP1.6" and options[0]["text"]["text"] == "WMC.SP1.6 Conduct Progress Reviews"
+    assert all(len(o["text"]["text"]) <= 75 for o in options) and len(options) <= 100
+    generic = search(slack, "WMC GP2.8")
+    assert generic[0]["value"] == "WMC.GP2.8"
+    assert len(search(slack, "GP2.8")) <= 100
+
+    chosen = {"type": "external_select", "selected_option": options[0]}
+    good = {
+        modal.PRACTICE: chosen,
+        modal.GROUP: {"type": "static_select", "selected_option": {"value": str(group.id)}},
+        modal.KIND: {"type": "radio_buttons", "selected_option": {"value": "artifact"}},
+        modal.NOTE: {"type": "plain_text_input", "value": "review minutes <@U123>"},
+        modal.DATE: {"type": "datepicker", "selected_date": "2026-11-20"},
+    }
+    sent = submit(slack, view, good)
+    assert sent.status == 200 and sent.body == ""  # a plain ack closes the modal
+    [confirmation] = fake_slack.wait_for("chat.postEphemeral")
+    assert confirmation.body["channel"] == "C0WORK" and confirmation.body["user"] == "U0ALICE"
+    [permalink_call] = fake_slack.calls("chat.getPermalink")
+    assert (permalink_call.body["channel"], permalink_call.body["message_ts"]) == ("C0WORK", "1700000900.000900")
+    [item] = store.list_evidence(TEAM_ID, group.id, {"WMC.SP1.6"})
+    assert item.link == "https://fake.slack.test/archives/C0WORK/p1700000900000900"
+    assert (item.note, item.kind, item.evidence_date.isoformat(), item.created_by) == (
+        "review minutes <@U123>",
+        "artifact",
+        "2026-11-20",
+        "U0ALICE",
+    )
+    assert "&lt;@U123&gt;" in text_of(confirmation.body) and "<@U123>" not in text_of(confirmation.body)
+
+    fake_slack.reset()
+    bad = {**good, modal.DATE: {"type": "datepicker", "selected_date": "2027-05-01"}, modal.NOTE: {"value": "x" * 2001}}
+    del bad[modal.PRACTICE]
+    sent = submit(slack, view, bad)
+    errors = json.loads(sent.body)
+    assert errors["response_action"] == "errors"
+    assert set(errors["errors"]) == {modal.PRACTICE, modal.NOTE, modal.DATE}
+    assert "future" in errors["errors"][modal.DATE]
+    fake_slack.quiet_for(0.2)
+    assert fake_slack.calls() == []
+    assert len(store.list_evidence(TEAM_ID, group.id)) == 1  # nothing more was stored
+
+
+def test_the_shortcut_in_a_workspace_without_groups_says_how_to_create_one(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    shortcut(slack, team="T0EMPTY")
+    [opened] = fake_slack.wait_for("views.open")
+    assert "submit" not in opened.body["view"] and "group add" in text_of(opened.body["view"])
+
+
+def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
+    group = store.add_group(TEAM_ID, "Home Desk", "U0SETUP")
+    store.add_evidence(TEAM_ID, group, "SD.SP3.1", "SD", "artifact", "https://wiki.example.com/home-sd", None, NOW.date(), "U0HOME")
+    store.add_evidence(TEAM_ID, group, "CM.SP1.1", "CM", "artifact", "https://wiki.example.com/not-mine", None, NOW.date(), "U0ELSE")
+    assert slack.event({"type": "app_home_opened", "user": "U0HOME", "channel": "D0HOME", "tab": "home"}).status == 200
+    [published] = fake_slack.wait_for("views.publish")
+    assert published.body["user_id"] == "U0HOME"
+    view = published.body["view"]
+    shown = text_of(view)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert "https://wiki.example.com/home-sd" in shown and "not-mine" not in shown
+    assert "Your recent evidence (1)" in shown
+    assert "ML2: evidence" in shown and "Top gaps for ML2" in shown and "How to start" in shown
