@@ -221,9 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the assistant (the console when no chat credentials are configured)").set_defaults(
         func=cmd_run, needs_store=True
     )
-    sub.add_parser("serve", help="run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on CMMI_HTTP_PORT").set_defaults(
-        func=cmd_serve, needs_store=True
-    )
+    sub.add_parser(
+        "serve", help="run the Slack and/or Teams apps and the digest scheduler (HTTP on CMMI_HTTP_PORT, or Slack Socket Mode)"
+    ).set_defaults(func=cmd_serve, needs_store=True)
     say = sub.add_parser("say", help="handle one chat message as /cmmi TEXT and print the reply")
     say.add_argument("--workspace", default="local", help="workspace (Slack team or Teams tenant) ID (default: local)")
     say.add_argument("--user", default=getpass.getuser(), help="user ID (default: the current OS user)")
