@@ -593,9 +593,10 @@ def slack_round_trip() -> list[Bench]:
     from slack_sdk import WebClient
     from slack_sdk.signature import SignatureVerifier
 
+    from bot.http import http_server
     from bot.settings import load_settings
     from bot.slack.app import api_base_url, build_app
-    from bot.slack.server import http_app, http_server
+    from bot.slack.server import http_app
 
     sys.path.insert(0, str(ROOT / "tests" / "bot" / "slack"))
     from fake_slack import FakeSlack

@@ -88,8 +88,9 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     """Slack and Teams in one process when both are configured, else whichever is; exit 2 when neither is."""
     # Imported here: Bolt, the Teams SDK, Starlette and uvicorn cost start-up time that the other commands do not need.
+    from bot.http import ConfigError
     from bot.slack import slack_configured
-    from bot.teams import TeamsConfigError, teams_configured
+    from bot.teams import teams_configured
 
     settings = load_settings()
     slack_on, teams_on = slack_configured(settings), teams_configured(settings)
@@ -98,18 +99,14 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
             from bot.teams.server import serve_teams
 
             return serve_teams(settings, ctx, deliverers=digest_deliverers(settings, ctx))
-        from bot.slack.server import SlackConfigError, serve
+        from bot.slack.server import serve
 
-        try:
-            if teams_on:
-                from bot.teams.server import teams_routes
+        if teams_on:
+            from bot.teams.server import teams_routes
 
-                return serve(settings, ctx, extra_routes=teams_routes(settings, ctx), deliverers=digest_deliverers(settings, ctx))
-            return serve(settings, ctx)
-        except SlackConfigError as exc:
-            print(f"cmmi-bot: {exc}", file=sys.stderr)
-            return 2
-    except TeamsConfigError as exc:
+            return serve(settings, ctx, extra_routes=teams_routes(settings, ctx), deliverers=digest_deliverers(settings, ctx))
+        return serve(settings, ctx)
+    except ConfigError as exc:  # Slack's and Teams' configuration errors alike
         print(f"cmmi-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -157,7 +154,7 @@ def digest_deliverers(settings, ctx: Context) -> dict:
     except ImportError:
         slack = None
     else:
-        slack = slack_deliverer(settings)
+        slack = slack_deliverer(settings, ctx)
     if slack is not None:
         deliverers["slack"] = slack
     from bot.teams import teams_configured

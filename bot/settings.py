@@ -26,6 +26,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_BOT_TOKEN", "", "Slack bot token (xoxb-...). With SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, `make run` starts Slack."),
     Setting("SLACK_SIGNING_SECRET", "", "Slack signing secret: verifies that requests come from Slack. Required in HTTP mode."),
     Setting("SLACK_APP_TOKEN", "", "App-level token (xapp-..., scope connections:write): when set, Slack connects over Socket Mode."),
+    Setting(
+        "SLACK_CLIENT_ID",
+        "",
+        "Slack app's client ID. With SLACK_CLIENT_SECRET: several workspaces install cmmi-bot over OAuth (HTTP mode; no SLACK_BOT_TOKEN).",
+    ),
+    Setting("SLACK_CLIENT_SECRET", "", "Slack app's client secret (Basic Information > App Credentials), for OAuth installation."),
+    Setting(
+        "SLACK_REDIRECT_URI",
+        "",
+        "OAuth only: the Redirect URL registered with Slack (https://YOUR-HOST/slack/oauth_redirect); empty uses the app's only one.",
+    ),
     Setting("SLACK_API_URL", "https://slack.com/api/", "Base URL of the Slack Web API; tests and proxies point it elsewhere."),
     Setting("CMMI_HTTP_HOST", "0.0.0.0", "Address the HTTP server listens on (Slack HTTP mode)."),
     Setting("CMMI_HTTP_PORT", "3000", "Port the HTTP server listens on (Slack HTTP mode): POST /slack/events, GET /healthz."),

@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.slack import convert, modal, render, views
 from bot.slack.dedupe import RecentEvents, SeenEvents
 from bot.slack.home import home_reply
+from bot.slack.oauth import oauth_enabled, oauth_settings
 from bot.slack.users import UserDirectory
 from handlers import COMMANDS, UNAVAILABLE, Context, Reply, Request, Section, UserError, command_for, dispatch
 from handlers.evidence import add_evidence
@@ -42,7 +43,8 @@ NO_PERMALINK = (
 )
 EXPORT_SENT = "The evidence matrix {filename} ({rows} rows) is in your direct messages with cmmi-bot."
 EXPORT_FAILED = "I could not send you the CSV file (error reference {ref}). Please try again, or ask your administrator to check the app's files:write scope."
-# Bolt turns on OAuth with a file installation store when both of these are in the environment, even empty.
+# Bolt turns on OAuth with a file installation store of its own when both of these are in the environment, even
+# empty, and it is given no OAuth settings: cmmi-bot gives it settings when both are set, and refuses otherwise.
 OAUTH_ENVIRONMENT = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 # Shareable answers: questions, and the reports a team may want to discuss together.
 SHAREABLE = ("ask", "status", "gaps")
@@ -51,11 +53,11 @@ POST_REFUSED = {"not_in_channel", "channel_not_found", "is_archived", "restricte
 
 
 class OAuthNotSupported(Exception):
-    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but cmmi-bot serves one workspace with a bot token."""
+    """OAuth is asked for in a way cmmi-bot cannot serve: one credential empty, Socket Mode, or no database."""
 
 
 def oauth_requested(environ: Mapping[str, str] | None = None) -> bool:
-    """True when Bolt would silently switch to multi-workspace OAuth (both variables present, even empty)."""
+    """True when Bolt, given no OAuth settings, would switch to OAuth on its own (both variables present, even empty)."""
     env = os.environ if environ is None else environ
     return all(env.get(name) is not None for name in OAUTH_ENVIRONMENT)
 
@@ -65,13 +67,14 @@ def api_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def build_client(settings: Settings) -> WebClient:
-    """The Web API client: aimed at SLACK_API_URL, and retrying as Slack asks.
+def build_client(settings: Settings, token: str | None = None) -> WebClient:
+    """The Web API client: aimed at SLACK_API_URL, and retrying as Slack asks. Its token: `token` if given, else
+    SLACK_BOT_TOKEN; none with OAuth, where Bolt gives each request the token of the workspace it comes from.
 
     A 429 waits for Retry-After and tries again (up to 3 times); a 500/503 or a dropped connection is retried once.
     A chat.postMessage retried after a 5xx can, rarely, post twice: Slack offers no idempotency key."""
     return WebClient(
-        token=settings["SLACK_BOT_TOKEN"] or None,
+        token=token or (None if oauth_enabled(settings) else settings["SLACK_BOT_TOKEN"] or None),
         base_url=api_base_url(settings["SLACK_API_URL"]),
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
@@ -81,17 +84,40 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, ctx: Context, *, seen: SeenEvents | None = None) -> App:
-    """A Bolt App with cmmi-bot's listeners. Calls auth.test (through SLACK_API_URL) to check the bot token.
-
-    Single-workspace: refuses (OAuthNotSupported) rather than let Bolt read SLACK_CLIENT_ID/SECRET from the
-    environment and store installations in files of its own."""
-    if oauth_requested():
-        raise OAuthNotSupported(
-            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but cmmi-bot runs in one workspace with SLACK_BOT_TOKEN "
-            "(installing into several workspaces over OAuth is not built). Unset both."
+def oauth_problem(settings: Settings, ctx: Context | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why OAuth cannot run as configured, or None (also None when OAuth is simply off)."""
+    if not oauth_enabled(settings):
+        if oauth_requested(environ):
+            return (
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in the environment but one of them is empty. Set both to install "
+                "cmmi-bot into several workspaces over OAuth, or unset both to run in one workspace with SLACK_BOT_TOKEN."
+            )
+        return None
+    if settings["SLACK_APP_TOKEN"]:
+        return (
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth installation, which needs HTTP mode, but SLACK_APP_TOKEN "
+            "selects Socket Mode. Unset SLACK_APP_TOKEN (and set SLACK_SIGNING_SECRET), or unset the OAuth credentials."
         )
+    if ctx is not None and ctx.store is None:
+        return "OAuth installation keeps installations in the database, and there is none here. Set CMMI_DATABASE_URL."
+    return None
+
+
+def build_app(settings: Settings, ctx: Context, *, seen: SeenEvents | None = None) -> App:
+    """A Bolt App with cmmi-bot's listeners.
+
+    One workspace (SLACK_BOT_TOKEN): calls auth.test (through SLACK_API_URL) to check the token.
+    Several (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET): Bolt's OAuth flow, installations in the app's database,
+    each request authorized with its workspace's bot token. Refuses (OAuthNotSupported) what it cannot serve,
+    rather than let Bolt read the OAuth variables from the environment and keep installations in files."""
+    problem = oauth_problem(settings, ctx)
+    if problem:
+        raise OAuthNotSupported(problem)
     client = build_client(settings)
+    oauth: dict[str, Any] = {}
+    if oauth_enabled(settings):
+        assert ctx.store is not None  # oauth_problem said so
+        oauth["oauth_settings"] = oauth_settings(settings, ctx.store.engine)
     app = App(
         name="cmmi-bot",
         client=client,
@@ -103,6 +129,7 @@ def build_app(settings: Settings, ctx: Context, *, seen: SeenEvents | None = Non
         # Listeners spend most of their time waiting on Slack (and on Retry-After when rate limited), and a
         # slash command is acknowledged only once its listener has a thread: Bolt's 5 threads are too few.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="cmmi-slack"),
+        **oauth,
     )
     register(app, ctx, seen=seen if seen is not None else RecentEvents(), users=UserDirectory(client))
     return app
@@ -168,9 +195,10 @@ def _send_export(client: WebClient, request: Request, reply: Reply, respond: Res
 def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) -> None:
     """Attach cmmi-bot's middleware and listeners to a Bolt app: /cmmi, Share, mentions, DMs, the evidence shortcut, App Home."""
 
-    def who(request: Request) -> Request:
-        # After the ack: users.info may take a round trip (cached for ten minutes per user).
-        facts = users.facts(request.workspace_id, request.user_id)
+    def who(request: Request, client: WebClient) -> Request:
+        # After the ack: users.info may take a round trip (cached for ten minutes per user), with the request's
+        # client, which carries its workspace's token (with OAuth, each workspace has its own).
+        facts = users.facts(request.workspace_id, request.user_id, client)
         return replace(request, is_admin=facts.is_admin, timezone=facts.timezone)
 
     @app.middleware
@@ -190,7 +218,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) 
         request = convert.from_command(body)
 
         def work() -> None:
-            asked = who(request)
+            asked = who(request, client)
             reply, failure = _dispatch(asked, ctx, "slash command")
             if reply is None:
                 _respond(respond, failure, response_type="ephemeral")
@@ -217,7 +245,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) 
         request = convert.from_share(body, action.get("value") or "")
 
         def work() -> None:
-            reply, failure = _dispatch(who(request), ctx, "share")
+            reply, failure = _dispatch(who(request, client), ctx, "share")
             if reply is None:
                 _respond(respond, failure, response_type="ephemeral", replace_original=False)
                 return
@@ -241,7 +269,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) 
         request = convert.from_mention(body, context.bot_user_id)
 
         def work() -> None:
-            reply, failure = _dispatch(who(request), ctx, "mention")
+            reply, failure = _dispatch(who(request, client), ctx, "mention")
             if reply is None:
                 client.chat_postEphemeral(channel=request.channel_id, user=request.user_id, thread_ts=request.thread_id, **failure)
                 return
@@ -257,7 +285,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) 
         request = convert.from_direct_message(body, context.bot_user_id)
 
         def work() -> None:
-            reply, failure = _dispatch(who(request), ctx, "direct message")
+            reply, failure = _dispatch(who(request, client), ctx, "direct message")
             message = render.message(reply) if reply is not None else failure
             client.chat_postMessage(channel=request.channel_id, thread_ts=request.thread_id, **message)
 

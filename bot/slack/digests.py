@@ -7,11 +7,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
 from bot.slack import render, slack_configured
-from handlers import Reply
+from handlers import Context, Reply
 from store import Subscription
 
 EVENT_TYPE = "cmmi_digest"
@@ -26,16 +27,35 @@ def _gone(exc: SlackApiError) -> ChannelGone | None:
     return ChannelGone(error) if error in GONE else None
 
 
-class SlackDeliverer:
-    """Posts digests with chat.postMessage; implements bot.scheduler.Deliverer."""
+class NotInstalled(Exception):
+    """OAuth: the subscription's workspace has no installation (never installed, or uninstalled)."""
 
-    def __init__(self, client: WebClient) -> None:
+
+class SlackDeliverer:
+    """Posts digests with chat.postMessage; implements bot.scheduler.Deliverer.
+
+    One workspace: every call uses `client`'s bot token. OAuth (`installations` given): each call uses the bot token
+    that the subscription's workspace (sub.workspace_id, its team ID) installed, from the installation store."""
+
+    def __init__(self, client: WebClient, installations: InstallationStore | None = None) -> None:
         self.client = client
+        self.installations = installations
+
+    def client_for(self, sub: Subscription) -> WebClient:
+        """The client to post to sub's workspace with. Raises NotInstalled (OAuth, workspace not installed)."""
+        if self.installations is None:
+            return self.client
+        bot = self.installations.find_bot(enterprise_id=None, team_id=sub.workspace_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(f"cmmi-bot is not installed in Slack workspace {sub.workspace_id}")
+        base = self.client
+        return WebClient(token=bot.bot_token, base_url=base.base_url, timeout=base.timeout, retry_handlers=list(base.retry_handlers))
 
     def deliver(self, sub: Subscription, reply: Reply, period: str) -> str | None:
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"period": period, "subscription_id": sub.id}}
+        client = self.client_for(sub)
         try:
-            response = self.client.chat_postMessage(channel=sub.channel_id, metadata=metadata, **render.message(reply))
+            response = client.chat_postMessage(channel=sub.channel_id, metadata=metadata, **render.message(reply))
         except SlackApiError as exc:
             gone = _gone(exc)
             if gone is not None:
@@ -45,9 +65,10 @@ class SlackDeliverer:
 
     def already_delivered(self, sub: Subscription, period: str, since: datetime) -> str | None:
         cursor: str | None = None
+        client = self.client_for(sub)
         for _ in range(MAX_HISTORY_PAGES):
             try:
-                page = self.client.conversations_history(
+                page = client.conversations_history(
                     channel=sub.channel_id, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
                 )
             except SlackApiError as exc:
@@ -72,10 +93,16 @@ def _is_digest(message: dict[str, Any], subscription_id: int, period: str) -> bo
     )
 
 
-def slack_deliverer(settings: Settings) -> Deliverer | None:
-    """The Slack deliverer for `digest run-due` and `serve`, or None when Slack is not configured here."""
+def slack_deliverer(settings: Settings, ctx: Context | None = None) -> Deliverer | None:
+    """The Slack deliverer for `digest run-due` and `serve`, or None when Slack is not configured here.
+    With OAuth, bot tokens come from the installation store in ctx's database (None without a database)."""
     if not slack_configured(settings):
         return None
     from bot.slack.app import build_client
+    from bot.slack.oauth import installation_store, oauth_enabled
 
+    if oauth_enabled(settings):
+        if ctx is None or ctx.store is None:
+            return None
+        return SlackDeliverer(build_client(settings), installation_store(settings, ctx.store.engine))
     return SlackDeliverer(build_client(settings))

@@ -8,9 +8,7 @@ import logging
 import sys
 import urllib.error
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
-import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
@@ -20,10 +18,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.scheduler import Deliverer, SchedulerThread, run_due
+from bot.http import ConfigError, digest_interval, http_server, port_number, start_scheduler
+from bot.scheduler import Deliverer
 from bot.settings import Settings
-from bot.slack.app import OAuthNotSupported, build_app, oauth_requested
+from bot.slack.app import OAuthNotSupported, build_app, oauth_problem
 from bot.slack.digests import SlackDeliverer
+from bot.slack.oauth import installation_store, oauth_enabled
 from bot.slack.validate import payload_problem
 from handlers import Context
 
@@ -35,7 +35,7 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1 << 20
 
 
-class SlackConfigError(Exception):
+class SlackConfigError(ConfigError):
     """The Slack settings are missing, malformed or rejected; the message says what to set."""
 
 
@@ -57,7 +57,8 @@ def _signed(verifier: SignatureVerifier, body: str, request: Request) -> bool:
 
 
 def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_secret: str) -> Starlette:
-    """The ASGI application: POST /slack/events for Bolt, GET /healthz.
+    """The ASGI application: POST /slack/events for Bolt, GET /healthz; with OAuth, GET /slack/install (the
+    "Add to Slack" page) and GET /slack/oauth_redirect (Slack sends the installer back there) too.
 
     The signature is checked here first (401, as Bolt would), then the payload's shape: a signed request
     that Bolt would fail on with a 500 (invalid JSON, an event that is not an object, a slash command
@@ -87,44 +88,36 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
         return PlainTextResponse("ok")
 
     routes = [Route(EVENTS_PATH, slack_events, methods=["POST"]), Route(HEALTH_PATH, healthz, methods=["GET"])]
+    flow = bolt_app.oauth_flow
+    if flow is not None:
+        # The flow's store calls block on the database, and the callback on oauth.v2.access: in a worker thread.
+        async def install(request: Request) -> Response:
+            return to_starlette_response(await asyncio.to_thread(flow.handle_installation, to_bolt_request(request, b"")))
+
+        async def oauth_redirect(request: Request) -> Response:
+            return to_starlette_response(await asyncio.to_thread(flow.handle_callback, to_bolt_request(request, b"")))
+
+        routes += [
+            Route(flow.install_path, install, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"]),
+        ]
     return Starlette(routes=[*routes, *extra_routes])
 
 
-def http_server(app: Starlette, host: str, port: int) -> uvicorn.Server:
-    """A uvicorn server for the ASGI app that logs through cmmi-bot's logging setup (no config of its own)."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off", ws="none", timeout_graceful_shutdown=5)
-    return uvicorn.Server(config)
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise SlackConfigError(f"CMMI_HTTP_PORT must be a port number (0-65535), not {value!r}.")
-    return port
-
-
-def digest_interval(value: str) -> float:
-    """CMMI_DIGEST_CHECK_SECONDS as seconds; 0 means the in-process scheduler is off. Raises SlackConfigError."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 86_400 or seconds != seconds:
-        raise SlackConfigError(f"CMMI_DIGEST_CHECK_SECONDS must be a number of seconds from 0 (off) to 86400, not {value!r}.")
-    return seconds
-
-
-def check_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+def check_settings(settings: Settings, environ: Mapping[str, str] | None = None, ctx: Context | None = None) -> None:
     """Refuse to start half-configured, saying what to set. Raises SlackConfigError."""
-    if oauth_requested(environ):
+    problem = oauth_problem(settings, ctx, environ)
+    if problem:
+        raise SlackConfigError(problem)
+    oauth = oauth_enabled(settings)
+    if oauth and not settings["SLACK_SIGNING_SECRET"]:
         raise SlackConfigError(
-            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but cmmi-bot runs in one workspace with SLACK_BOT_TOKEN; "
-            "installing into several workspaces over OAuth is not built. Unset both so Slack's SDK does not switch to OAuth."
+            "OAuth installation (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) runs in HTTP mode, which needs SLACK_SIGNING_SECRET "
+            "to verify that requests come from Slack. Set SLACK_SIGNING_SECRET (Basic Information > App Credentials)."
         )
-    if not settings["SLACK_BOT_TOKEN"]:
+    if oauth and settings["SLACK_BOT_TOKEN"]:
+        log.warning("SLACK_BOT_TOKEN is ignored with OAuth: each workspace's requests use the bot token it installed")
+    if not oauth and not settings["SLACK_BOT_TOKEN"]:
         raise SlackConfigError(
             "SLACK_BOT_TOKEN is not set. Put the bot token (xoxb-...) in the environment or in .env; see README 'Connecting Slack'."
         )
@@ -134,13 +127,13 @@ def check_settings(settings: Settings, environ: Mapping[str, str] | None = None)
             "Set SLACK_SIGNING_SECRET (Basic Information > App Credentials), or set SLACK_APP_TOKEN to use Socket Mode."
         )
     if not settings["SLACK_APP_TOKEN"]:
-        _port(settings["CMMI_HTTP_PORT"])
+        port_number(settings["CMMI_HTTP_PORT"])
     digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
 
 
 def build_checked_app(settings: Settings, ctx: Context) -> App:
     """Check the Slack settings, then build the app (its auth.test checks the bot token with Slack)."""
-    check_settings(settings)
+    check_settings(settings, ctx=ctx)
     try:
         return build_app(settings, ctx)
     except OAuthNotSupported as exc:
@@ -150,17 +143,6 @@ def build_checked_app(settings: Settings, ctx: Context) -> App:
         raise SlackConfigError(f"Slack did not accept SLACK_BOT_TOKEN: {exc}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise SlackConfigError(f"Could not reach the Slack Web API at {settings['SLACK_API_URL']}: {exc}") from None
-
-
-def start_scheduler(settings: Settings, ctx: Context, deliverers: Mapping[str, Deliverer]) -> SchedulerThread | None:
-    """The in-process digest loop: run_due every CMMI_DIGEST_CHECK_SECONDS; None when that is 0 or there is no database."""
-    interval = digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
-    store = ctx.store
-    if not interval or store is None:
-        return None
-    thread = SchedulerThread(lambda: run_due(ctx, store, deliverers, datetime.now(UTC)), interval)
-    thread.start()
-    return thread
 
 
 def serve(
@@ -177,7 +159,9 @@ def serve(
     app_token = settings["SLACK_APP_TOKEN"]
     if app_token and extra_routes:
         raise SlackConfigError("Other transports need the HTTP server, but SLACK_APP_TOKEN selects Socket Mode. Unset it to serve both.")
-    scheduler = start_scheduler(settings, ctx, {"slack": SlackDeliverer(app.client), **(deliverers or {})})
+    installations = installation_store(settings, ctx.store.engine) if oauth_enabled(settings) and ctx.store is not None else None
+    slack_digests = SlackDeliverer(app.client, installations)
+    scheduler = start_scheduler(settings, ctx, {"slack": slack_digests, **(deliverers or {})})
     try:
         if app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -185,9 +169,10 @@ def serve(
             print("cmmi-bot: connecting to Slack over Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
             SocketModeHandler(app, app_token).start()
             return 0
-        host, port = settings["CMMI_HTTP_HOST"], _port(settings["CMMI_HTTP_PORT"])
+        host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
+        install = f"; install: {app.oauth_flow.install_path}" if app.oauth_flow is not None else ""
         print(
-            f"cmmi-bot: Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)",
+            f"cmmi-bot: Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{install}; Ctrl-C to stop)",
             file=sys.stderr,
             flush=True,
         )

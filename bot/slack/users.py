@@ -36,7 +36,8 @@ class UserDirectory:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], tuple[float, UserFacts]] = {}
 
-    def facts(self, team_id: str, user_id: str) -> UserFacts:
+    def facts(self, team_id: str, user_id: str, client: WebClient | None = None) -> UserFacts:
+        """`client`: the one to ask with (the request's, carrying its workspace's token); else the directory's own."""
         if not user_id:
             return UNKNOWN
         key = (team_id, user_id)
@@ -46,7 +47,7 @@ class UserDirectory:
             if cached and cached[0] > now:
                 return cached[1]
         # Looked up outside the lock: one slow users.info must not hold every other user's command.
-        facts, ttl = self._look_up(user_id)
+        facts, ttl = self._look_up(user_id, client or self._client)
         with self._lock:
             if len(self._cache) >= MAX_ENTRIES:
                 self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
@@ -55,9 +56,9 @@ class UserDirectory:
             self._cache[key] = (now + ttl, facts)
         return facts
 
-    def _look_up(self, user_id: str) -> tuple[UserFacts, float]:
+    def _look_up(self, user_id: str, client: WebClient) -> tuple[UserFacts, float]:
         try:
-            user = self._client.users_info(user=user_id).get("user") or {}
+            user = client.users_info(user=user_id).get("user") or {}
         except SlackApiError as exc:
             # Slack's error code only: never the token or what the user typed.
             log.warning("users.info failed (%s); treating the user as a non-admin with no time zone", exc.response.get("error"))

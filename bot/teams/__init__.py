@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.http import ConfigError
 from bot.settings import Settings
 
 
-class TeamsConfigError(Exception):
+class TeamsConfigError(ConfigError):
     """The Teams settings are missing or malformed; the message says what to set."""
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.http import http_server, port_number, start_scheduler
 from bot.settings import Settings
-from bot.teams import TeamsConfigError, check_settings, no_auth
+from bot.teams import check_settings, no_auth
 from handlers import Context
 
 log = logging.getLogger("cmmi_bot.teams")
@@ -90,36 +90,13 @@ def http_app(routes: list[BaseRoute]) -> Starlette:
     return Starlette(routes=[*routes, Route(HEALTH_PATH, healthz, methods=["GET"])])
 
 
-def http_server(app: Starlette, host: str, port: int) -> Any:
-    """A uvicorn server for the ASGI app that logs through cmmi-bot's logging setup (no config of its own)."""
-    import uvicorn
-
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off", ws="none", timeout_graceful_shutdown=5)
-    return uvicorn.Server(config)
-
-
-def port_of(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise TeamsConfigError(f"CMMI_HTTP_PORT must be a port number (0-65535), not {value!r}.")
-    return port
-
-
 def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None) -> int:
-    """Run the Teams endpoint alone (Slack not configured) until interrupted, checking for due digests every minute.
+    """Run the Teams endpoint alone (Slack not configured) until interrupted, checking for due digests every
+    CMMI_DIGEST_CHECK_SECONDS.
     Raises TeamsConfigError."""
-    host, port = settings["CMMI_HTTP_HOST"], port_of(settings["CMMI_HTTP_PORT"])
+    host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
     app = http_app(teams_routes(settings, ctx))
-    scheduler = None
-    if deliverers and ctx.store is not None:
-        from bot.scheduler import SchedulerThread, run_due
-
-        store = ctx.store
-        scheduler = SchedulerThread(lambda: run_due(ctx, store, deliverers, datetime.now(UTC)))
-        scheduler.start()
+    scheduler = start_scheduler(settings, ctx, deliverers or {})
     print(
         f"cmmi-bot: Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)",
         file=sys.stderr,

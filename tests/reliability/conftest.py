@@ -14,9 +14,10 @@ from pathlib import Path
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.http import http_server
 from bot.settings import load_settings
 from bot.slack.app import build_app
-from bot.slack.server import http_app, http_server
+from bot.slack.server import http_app
 from handlers import Context
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bot" / "slack"))

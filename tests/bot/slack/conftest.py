@@ -19,9 +19,10 @@ import pytest
 from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
+from bot.http import http_server
 from bot.settings import Settings, load_settings
 from bot.slack.app import build_app
-from bot.slack.server import http_app, http_server
+from bot.slack.server import http_app
 from handlers import Context
 
 _IDS = itertools.count(1)
@@ -125,11 +126,13 @@ class SlackSender:
         # Unique for the whole run: the app remembers event IDs across tests, as it would across deliveries.
         return f"{prefix}{next(_IDS):06d}"
 
-    def command_body(self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", response: str = "cmd") -> str:
+    def command_body(
+        self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", response: str = "cmd", team: str = TEAM_ID
+    ) -> str:
         return urlencode(
             {
                 "token": "legacy-verification-token",
-                "team_id": TEAM_ID,
+                "team_id": team,
                 "team_domain": "fake",
                 "channel_id": channel,
                 "channel_name": "general",

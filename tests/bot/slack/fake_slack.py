@@ -45,6 +45,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}  # users.info overrides: user ID -> fields (is_admin, tz, ...)
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for conversations.history
         self.uploads: dict[str, dict[str, Any]] = {}  # file ID -> {"filename", "length", "content", "channel", ...}
+        self.grants: dict[str, tuple[str, str]] = {}  # OAuth code -> (team ID, bot token) that oauth.v2.access hands out
+        self.teams: dict[str, str] = {}  # bot token -> team ID, for auth.test (other tokens: TEAM_ID)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -79,6 +81,8 @@ class FakeSlack:
             self.users.clear()
             self.messages.clear()
             self.uploads.clear()
+            self.grants.clear()
+            self.teams.clear()
 
     def set_user(self, user_id: str, **fields: Any) -> None:
         """What users.info says about a user from now on, e.g. set_user("U1", is_admin=True, tz="Europe/Berlin")."""
@@ -92,6 +96,12 @@ class FakeSlack:
             if metadata:
                 message["metadata"] = metadata
             self.messages.setdefault(channel, []).append(message)
+
+    def grant(self, code: str, team_id: str, bot_token: str) -> None:
+        """Let oauth.v2.access exchange `code` for `bot_token`, installed in `team_id` (as after "Allow" in Slack)."""
+        with self._lock:
+            self.grants[code] = (team_id, bot_token)
+            self.teams[bot_token] = team_id
 
     def uploaded(self) -> list[dict[str, Any]]:
         """Files whose upload was completed (files.completeUploadExternal), oldest first."""
@@ -142,16 +152,18 @@ class FakeSlack:
             queue = self._failures.get(method)
             return queue.pop(0) if queue else None
 
-    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
         channel = body.get("channel", "C0FAKE")
         if method == "auth.test":
+            with self._lock:
+                team_id = self.teams.get(token or "", TEAM_ID)
             return {
                 "ok": True,
                 "url": "https://fake.slack.test/",
                 "team": "Fake",
                 "user": "cmmi",
-                "team_id": TEAM_ID,
+                "team_id": team_id,
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
@@ -197,6 +209,24 @@ class FakeSlack:
                     )
                     done.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
             return {"ok": True, "files": done}
+        if method == "oauth.v2.access":
+            with self._lock:
+                grant = self.grants.pop(str(body.get("code", "")), None)  # a code is good once, as in Slack
+            if grant is None:
+                return {"ok": False, "error": "invalid_code"}
+            team_id, bot_token = grant
+            return {
+                "ok": True,
+                "app_id": "A0FAKE",
+                "authed_user": {"id": "U0INSTALLER"},
+                "scope": "commands,chat:write,users:read",
+                "token_type": "bot",
+                "access_token": bot_token,
+                "bot_user_id": BOT_USER_ID,
+                "team": {"id": team_id, "name": f"Team {team_id}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in {"views.open", "views.publish"}:
@@ -258,8 +288,9 @@ class FakeSlack:
                     fake._record(Call(method, self.path, body, token, status, ok=False))
                     self._send(status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers)
                     return
-                fake._record(Call(method, self.path, body, token, 200))
-                self._send(200, json.dumps(fake._answer(method, body)).encode(), "application/json")
+                answer = fake._answer(method, body, token)
+                fake._record(Call(method, self.path, body, token, 200, ok=bool(answer.get("ok"))))
+                self._send(200, json.dumps(answer).encode(), "application/json")
 
             def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
+from conftest import slack_settings
 from fake_slack import TEAM_ID, FakeSlack
 from slack_sdk.errors import SlackApiError
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from bot.http import ConfigError
 from bot.scheduler import STALE_CLAIM, ChannelGone, run_due
 from bot.settings import load_settings
-from bot.slack import app as slack_app
 from bot.slack import server
 from bot.slack.app import build_client
 from bot.slack.digests import EVENT_TYPE, SlackDeliverer, slack_deliverer
@@ -225,18 +225,5 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
 def test_the_digest_check_setting_is_validated_and_zero_turns_it_off(store_ctx: Context, fake: FakeSlack) -> None:
     assert server.start_scheduler(slack_settings(fake.api_url, CMMI_DIGEST_CHECK_SECONDS="0"), store_ctx, {}) is None
     for bad in ("soon", "-1", "nan"):
-        with pytest.raises(server.SlackConfigError, match="CMMI_DIGEST_CHECK_SECONDS"):
+        with pytest.raises(ConfigError, match="CMMI_DIGEST_CHECK_SECONDS"):
             server.check_settings(slack_settings(fake.api_url, CMMI_DIGEST_CHECK_SECONDS=bad))
-
-
-def test_oauth_variables_in_the_environment_are_refused_not_silently_used(ctx: Context, fake: FakeSlack, monkeypatch) -> None:
-    monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")
-    monkeypatch.setenv("SLACK_CLIENT_SECRET", "")
-    settings = slack_settings(fake.api_url)
-    with pytest.raises(server.SlackConfigError, match="SLACK_CLIENT_ID"):
-        server.build_checked_app(settings, ctx)
-    with pytest.raises(slack_app.OAuthNotSupported):
-        slack_app.build_app(settings, ctx)
-    monkeypatch.delenv("SLACK_CLIENT_SECRET")
-    app = slack_app.build_app(settings, ctx)  # one of the two alone does not switch Bolt to OAuth
-    assert app.oauth_flow is None and app.client.token == BOT_TOKEN and SIGNING_SECRET

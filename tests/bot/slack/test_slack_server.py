@@ -8,6 +8,7 @@ import pytest
 from conftest import BOT_TOKEN, SlackSender, slack_settings
 from fake_slack import RESPONSE_URL, FakeSlack
 
+from bot.http import ConfigError
 from bot.slack import server
 from bot.slack.app import api_base_url, build_app
 from handlers import Context
@@ -87,7 +88,7 @@ def test_http_mode_refuses_to_start_without_a_signing_secret(ctx: Context) -> No
 def test_serve_refuses_without_a_bot_token_or_with_a_bad_port(ctx: Context) -> None:
     with pytest.raises(server.SlackConfigError, match="SLACK_BOT_TOKEN is not set"):
         server.serve(slack_settings("http://127.0.0.1:9/api/", SLACK_BOT_TOKEN=""), ctx)
-    with pytest.raises(server.SlackConfigError, match="CMMI_HTTP_PORT must be a port number"):
+    with pytest.raises(ConfigError, match="CMMI_HTTP_PORT must be a port number"):
         server.serve(slack_settings("http://127.0.0.1:9/api/", CMMI_HTTP_PORT="http"), ctx)
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.http import http_server
 from bot.settings import Settings, load_settings
-from bot.teams.server import http_app, http_server, teams_routes
+from bot.teams.server import http_app, teams_routes
 from handlers import Context
 from tests.bot.teams.fake_connector import FakeConnector
 
