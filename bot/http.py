@@ -10,6 +10,8 @@ from bot.scheduler import Deliverer, SchedulerThread, run_due
 from bot.settings import Settings
 from handlers import Context
 
+MAX_BODY_BYTES = 1 << 20  # chat platforms send far less; anything larger is refused unread
+
 
 class ConfigError(Exception):
     """Settings that keep a server from starting; the message says what to set."""
@@ -21,6 +23,16 @@ def http_server(app: Any, host: str, port: int) -> Any:
 
     config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off", ws="none", timeout_graceful_shutdown=5)
     return uvicorn.Server(config)
+
+
+async def read_body(request: Any, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """A Starlette request's body, or None once it grows past limit bytes (read no further)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def port_number(value: str) -> int:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import ConfigError, digest_interval, http_server, port_number, start_scheduler
+from bot.http import MAX_BODY_BYTES, ConfigError, digest_interval, http_server, port_number, read_body, start_scheduler
 from bot.scheduler import Deliverer
 from bot.settings import Settings
 from bot.slack.app import OAuthNotSupported, build_app, oauth_problem
@@ -32,20 +32,10 @@ log = logging.getLogger("cmmi_bot.slack")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack and is refused before it is read whole.
-MAX_BODY_BYTES = 1 << 20
 
 
 class SlackConfigError(ConfigError):
     """The Slack settings are missing, malformed or rejected; the message says what to set."""
-
-
-async def _read_body(request: Request) -> bytes | None:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-    return bytes(body)
 
 
 def _signed(verifier: SignatureVerifier, body: str, request: Request) -> bool:
@@ -71,7 +61,7 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
     verifier = SignatureVerifier(signing_secret)
 
     async def slack_events(request: Request) -> Response:
-        body = await _read_body(request)
+        body = await read_body(request, MAX_BODY_BYTES)
         if body is None:
             return PlainTextResponse("request body too large", status_code=413)
         text = body.decode("utf-8", errors="replace")

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import http_server, port_number, start_scheduler
+from bot.http import MAX_BODY_BYTES, http_server, port_number, read_body, start_scheduler
 from bot.settings import Settings
 from bot.teams import check_settings, no_auth
 from handlers import Context
@@ -22,20 +22,10 @@ log = logging.getLogger("cmmi_bot.teams")
 MESSAGES_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 # Teams activities are a few kilobytes; anything far larger is not from Teams and is refused before it is read whole.
-MAX_BODY_BYTES = 1 << 20
 NO_AUTH_WARNING = (
     "CMMI_TEAMS_NO_AUTH=1: the Teams endpoint %s accepts UNAUTHENTICATED requests. Anyone who can reach it can act as "
     "any Teams user. For local testing only; never expose this server."
 )
-
-
-async def _read_body(request: Request) -> bytes | None:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-    return bytes(body)
 
 
 def _bad_request(why: str) -> Response:
@@ -61,7 +51,7 @@ def teams_routes(settings: Settings, ctx: Context) -> list[BaseRoute]:
         print("cmmi-bot: WARNING: " + NO_AUTH_WARNING % MESSAGES_PATH, file=sys.stderr, flush=True)
 
     async def messages(request: Request) -> Response:
-        raw = await _read_body(request)
+        raw = await read_body(request, MAX_BODY_BYTES)
         if raw is None:
             return PlainTextResponse("request body too large", status_code=413)
         try:
