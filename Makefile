@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EVAL ?= ../shared/eval/questions_dev.jsonl
 
-.PHONY: run test lint format bench eval clean
+.PHONY: run test test-future lint format bench eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The tests marked `calendar` (digests, scheduling, readiness, evidence dates) with the clock 400 days ahead.
+test-future: $(STAMP)
+	faketime '+400 days' $(BIN)/python -m pytest -m calendar -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -118,6 +118,9 @@ def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
     if not args.text:
         print("Say what? e.g. cmmi-bot say evidence list", file=sys.stderr)
         return 1
+    if args.now:
+        now = parse_now(args.now)
+        ctx.store.clock = lambda: now  # the whole command happens at the given moment (scripts, tests)
     request = Request(
         text=" ".join(args.text),
         user_id=args.user,
@@ -168,19 +171,25 @@ def digest_deliverers(settings, ctx: Context) -> dict:
     return deliverers
 
 
-def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
+def parse_now(value: str | None):
+    """--now as an aware datetime (None: the real clock); raises UserError when it is not ISO 8601 with an offset."""
     from datetime import UTC, datetime
 
+    if not value:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--now must be an ISO 8601 time such as 2026-11-30T09:05:00+01:00, not {value!r}") from None
+    if now.tzinfo is None:
+        raise UserError("--now needs a UTC offset, e.g. 2026-11-30T08:05:00+00:00")
+    return now
+
+
+def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
     from bot.scheduler import run_due
 
-    try:
-        now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
-    except ValueError:
-        print(f"--now must be an ISO 8601 time such as 2026-11-30T09:05:00+01:00, not {args.now!r}", file=sys.stderr)
-        return 1
-    if now.tzinfo is None:
-        print("--now needs a UTC offset, e.g. 2026-11-30T08:05:00+00:00", file=sys.stderr)
-        return 1
+    now = parse_now(args.now)
     store = ctx.store
     store.clock = lambda: now  # the whole run happens at the given moment
     report = run_due(ctx, store, digest_deliverers(load_settings(), ctx), now)
@@ -226,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--user", default=getpass.getuser(), help="user ID (default: the current OS user)")
     say.add_argument("--channel", default="console", help="channel ID (default: console)")
     say.add_argument("--admin", action="store_true", help="act as a workspace admin")
+    say.add_argument("--now", help="the current time, ISO 8601 with offset (default: now); for scripts and tests")
     say.add_argument("text", nargs=argparse.REMAINDER, help="the command or question, as typed after /cmmi (options after it belong to it)")
     say.set_defaults(func=cmd_say, needs_store=True)
     db = sub.add_parser("db", help="database maintenance")

@@ -13,6 +13,8 @@ import pytest
 from bot import console
 from handlers import Context
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 CLI = [sys.executable, "-m", "bot"]
 KINDS = {"process_area", "specific_goal", "specific_practice", "generic_goal", "generic_practice"}
 

@@ -18,7 +18,10 @@ from handlers.schedule import Weekly
 from store import Subscription
 from tests.conftest import Clock
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 MONDAY_0905 = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)  # 09:00 UTC digests are due
+SUBSCRIBED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # after the 23 Nov slot: 30 Nov is the first
 
 
 class Recorder:
@@ -49,7 +52,7 @@ def say(ctx: Context, text: str, channel: str = "C1", tz: str | None = None) -> 
 
 
 def subscribe(ctx: Context, clock: Clock, channels: list[str], spec: str = "") -> None:
-    clock.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # after the 23 Nov slot: 30 Nov is the first
+    clock.now = SUBSCRIBED
     for channel in channels:
         say(ctx, f"digest on monday 09:00 UTC {spec}".strip(), channel=channel)
 
@@ -99,7 +102,8 @@ def test_concurrent_processes_send_once(db_url: str, model, tmp_path: Path) -> N
     root = Path(__file__).parents[2]
     for n in range(12):
         subprocess.run(
-            [*cli, "say", "--channel", f"P{n}", "digest on monday 09:00 UTC"],
+            # The same injected clock as run-due below: subscribed on the Wednesday before the slot.
+            [*cli, "say", "--channel", f"P{n}", "--now", SUBSCRIBED.isoformat(), "digest on monday 09:00 UTC"],
             env=env,
             cwd=root,
             check=True,

@@ -12,6 +12,8 @@ from handlers.readiness import Target, practices_in_scope
 from store import Store
 from tests.conftest import Clock
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 
 def say(ctx: Context, text: str, user: str = "U1", channel: str = "C1", ws: str = "W1", admin: bool = False) -> Reply:
     return dispatch(Request(text=text, user_id=user, workspace_id=ws, channel_id=channel, is_admin=admin, transport="test"), ctx)

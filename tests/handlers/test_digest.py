@@ -10,6 +10,8 @@ from handlers import Context, Reply, Request, UserError, dispatch
 from handlers.digest import DigestScope, build_digest
 from tests.conftest import Clock
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 
 def say(ctx: Context, text: str, channel: str = "C1", user: str = "U1", tz: str | None = None) -> Reply:
     return dispatch(Request(text=text, user_id=user, workspace_id="W1", channel_id=channel, transport="test", timezone=tz), ctx)

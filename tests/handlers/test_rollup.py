@@ -6,6 +6,8 @@ import pytest
 
 from handlers import rollup as r
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 
 @pytest.mark.parametrize(
     ("ratings", "expected"),

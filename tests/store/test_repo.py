@@ -14,6 +14,8 @@ from store import Conflict, Forbidden, NotFound, Store, StoreUnavailable, make_e
 from store.db import alembic_config, current_revision
 from tests.conftest import Clock
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 TODAY = date(2026, 11, 24)
 
 

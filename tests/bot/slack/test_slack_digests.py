@@ -27,6 +27,8 @@ from index import ModelIndex
 from model_data import Model
 from store import Store, make_engine, sqlite_url, upgrade
 
+pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
+
 SLOT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
 
 

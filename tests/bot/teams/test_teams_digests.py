@@ -15,7 +15,7 @@ from store import Subscription
 from tests.bot.teams.conftest import BOT_ID, CHANNEL, SDK_WARNINGS, TENANT, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector
 
-pytestmark = SDK_WARNINGS
+pytestmark = [*SDK_WARNINGS, pytest.mark.calendar]  # also run with the clock a year ahead
 
 REPLY = Reply(text="Weekly CMMI digest", sections=(Section(title="Weekly CMMI digest", body="<at>x</at> added 2 items"),), in_channel=True)
 
