@@ -53,6 +53,17 @@ SETTINGS: tuple[Setting, ...] = (
         "1: serve the Teams endpoint (POST /api/messages) without credentials and without authenticating requests. Local testing only; logs a warning.",
     ),
     Setting(
+        "CMMI_SHUTDOWN_GRACE_SECONDS",
+        "10",
+        "On SIGTERM or Ctrl-C, `cmmi-bot serve` stops taking requests and lets work in flight finish for up to this many seconds, then exits 0.",
+    ),
+    Setting(
+        "CMMI_RECOVER_AFTER_SECONDS",
+        "60",
+        "A chat request recorded as received but not answered this many seconds ago was left by a stopped process; "
+        "`cmmi-bot serve` (any replica) then carries it out if it was not, and answers it.",
+    ),
+    Setting(
         "CMMI_DIGEST_CHECK_SECONDS",
         "60",
         "How often `cmmi-bot serve` checks for weekly digests that are due, in seconds; 0 turns the in-process check off (use cron).",

@@ -36,6 +36,16 @@ def command_for(text: str) -> ModuleType:
     return COMMANDS.get(first, ask)
 
 
+def writes(text: str) -> bool:
+    """True when handling this message may change stored data; transports record such messages before acknowledging them.
+    Each command module names its writing verbs in WRITES ("*": all of them); a module without WRITES only reads."""
+    verbs: frozenset[str] = getattr(command_for(text), "WRITES", frozenset())
+    if "*" in verbs:
+        return True
+    words = text.split()
+    return len(words) > 1 and words[1].lower() in verbs
+
+
 UNAVAILABLE = "Could not reach the database, so nothing was recorded. Please try again in a moment."
 
 
@@ -49,4 +59,4 @@ def dispatch(request: Request, ctx: Context) -> Reply:
         raise UserError(UNAVAILABLE) from None
 
 
-__all__ = ["COMMANDS", "UNAVAILABLE", "Context", "Reply", "Request", "Section", "UserError", "dispatch"]
+__all__ = ["COMMANDS", "UNAVAILABLE", "Context", "Reply", "Request", "Section", "UserError", "dispatch", "writes"]

@@ -28,6 +28,7 @@ from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
 from store import Store, Subscription
 
 USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] | digest off | digest preview | digest now"
+WRITES = frozenset({"on", "off", "--full"})  # verbs that change stored data (see handlers.writes)
 TOP_GAPS = 5
 STALE_AFTER_DAYS = 365
 

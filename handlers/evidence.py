@@ -34,6 +34,7 @@ from handlers.core import Context, Reply, Request, Section, UserError
 from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
+WRITES = frozenset({"add", "remove"})  # verbs that change stored data (see handlers.writes)
 USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME]"
 LIST_LIMIT = 25
 

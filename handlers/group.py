@@ -15,6 +15,7 @@ from handlers.core import Context, Reply, Request, Section, UserError
 from store import Conflict, Forbidden, NotFound
 
 USAGE = "group add NAME | group list | group rename OLD to NEW | group use NAME"
+WRITES = frozenset({"add", "rename", "use"})  # verbs that change stored data (see handlers.writes)
 
 
 def handle(request: Request, ctx: Context) -> Reply:

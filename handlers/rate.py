@@ -15,6 +15,7 @@ from handlers.core import Context, Reply, Request, Section, UserError
 from store import RATINGS
 
 USAGE = "rate PRACTICE FI|LI|PI|NI|NY [note...] [--group NAME]"
+WRITES = frozenset({"*"})  # every rate changes stored data (see handlers.writes)
 MEANING = {"FI": "fully implemented", "LI": "largely implemented", "PI": "partially implemented", "NI": "not implemented", "NY": "not yet"}
 
 

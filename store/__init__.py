@@ -2,6 +2,7 @@
 
 from store.db import make_engine, sqlite_url, upgrade
 from store.digests import Activity, Claim, Delivery, Subscription
+from store.inbox import Received
 from store.repo import (
     KINDS,
     RATINGS,
@@ -29,6 +30,7 @@ __all__ = [
     "Group",
     "NotFound",
     "RatingItem",
+    "Received",
     "Store",
     "StoreUnavailable",
     "Subscription",

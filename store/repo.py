@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session
 
 from store.digests import DigestMixin
+from store.inbox import Inbox, mark_applied
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
 
 DEDUPE_WINDOW = timedelta(minutes=10)
@@ -142,6 +143,7 @@ class Store(DigestMixin):
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
         self.clock = clock
+        self.inbox = Inbox(engine, lambda: self.clock(), self._connection)
 
     @contextmanager
     def _connection(self, write: bool = False) -> Iterator[Connection]:
@@ -152,6 +154,8 @@ class Store(DigestMixin):
                     connection.execution_options(write=True)
                 with connection.begin():
                     yield connection
+                    if write:
+                        mark_applied(connection)  # in the same transaction: a delivery's write and "it was applied" commit together
         except IntegrityError:
             raise
         except (OperationalError, InterfaceError) as exc:

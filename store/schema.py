@@ -166,3 +166,23 @@ class DigestDelivery(Base):
     sent_at: Mapped[datetime | None]
     message_ref: Mapped[str | None] = mapped_column(String(120))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class InboxEntry(Base):
+    """A chat delivery recorded before it was acknowledged (store/inbox.py): unique by the platform's delivery key."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("key"), Index("ix_inbox_open", "status", "received_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))  # e.g. slack:event:Ev123, slack:command:<trigger_id>
+    transport: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # command | event | action | view
+    payload: Mapped[dict | None]  # the neutral request and where to answer; emptied once answered
+    status: Mapped[str] = mapped_column(String(16))  # received | applied | done | failed
+    owner: Mapped[str] = mapped_column(String(120))  # the process that took it (host:pid:nonce)
+    received_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]  # when a recovering process claimed it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]

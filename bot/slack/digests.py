@@ -43,11 +43,15 @@ class SlackDeliverer:
 
     def client_for(self, sub: Subscription) -> WebClient:
         """The client to post to sub's workspace with. Raises NotInstalled (OAuth, workspace not installed)."""
+        return self.client_for_workspace(sub.workspace_id)
+
+    def client_for_workspace(self, workspace_id: str) -> WebClient:
+        """The client for one workspace: the app's own, or with OAuth the bot token that workspace installed."""
         if self.installations is None:
             return self.client
-        bot = self.installations.find_bot(enterprise_id=None, team_id=sub.workspace_id)
+        bot = self.installations.find_bot(enterprise_id=None, team_id=workspace_id)
         if bot is None or not bot.bot_token:
-            raise NotInstalled(f"cmmi-bot is not installed in Slack workspace {sub.workspace_id}")
+            raise NotInstalled(f"cmmi-bot is not installed in Slack workspace {workspace_id}")
         base = self.client
         return WebClient(token=bot.bot_token, base_url=base.base_url, timeout=base.timeout, retry_handlers=list(base.retry_handlers))
 

@@ -62,15 +62,16 @@ def practice_choices(ctx: Context, query: str) -> list[tuple[str, str]]:
     return list(choices.items())
 
 
-def pack_origin(channel_id: str, message_ts: str) -> str:
-    """What the submission needs to know about the message: carried in the modal's private_metadata."""
-    return json.dumps({"channel": channel_id, "ts": message_ts}, separators=(",", ":"))
+def pack_origin(channel_id: str, message_ts: str, permalink: str) -> str:
+    """What the submission needs to know about the message: carried in the modal's private_metadata (Slack keeps it)."""
+    return json.dumps({"channel": channel_id, "ts": message_ts, "link": permalink}, separators=(",", ":"))
 
 
-def unpack_origin(private_metadata: str) -> tuple[str, str]:
+def unpack_origin(private_metadata: str) -> tuple[str, str, str]:
+    """(channel, message ts, permalink); raises ValueError when private_metadata is not one of ours."""
     try:
         data = json.loads(private_metadata or "{}")
-        return str(data["channel"]), str(data["ts"])
+        return str(data["channel"]), str(data["ts"]), str(data["link"])
     except (ValueError, KeyError, TypeError):
         raise ValueError("the modal's private_metadata does not name a message") from None
 

@@ -5,25 +5,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
+import threading
 import urllib.error
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import MAX_BODY_BYTES, ConfigError, digest_interval, http_server, port_number, read_body, start_scheduler
+from bot.http import (
+    ConfigError,
+    Deadline,
+    digest_interval,
+    guarded_body,
+    http_server,
+    port_number,
+    recover_after,
+    shutdown_grace,
+    start_scheduler,
+)
 from bot.scheduler import Deliverer
 from bot.settings import Settings
-from bot.slack.app import OAuthNotSupported, build_app, oauth_problem
+from bot.slack.app import OAuthNotSupported, build_app, build_deps, oauth_problem
 from bot.slack.digests import SlackDeliverer
+from bot.slack.listeners.base import AFTER_RESPONSE, Deps
 from bot.slack.oauth import installation_store, oauth_enabled
+from bot.slack.recovery import recover
 from bot.slack.validate import payload_problem
 from handlers import Context
 
@@ -61,9 +77,9 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
     verifier = SignatureVerifier(signing_secret)
 
     async def slack_events(request: Request) -> Response:
-        body = await read_body(request, MAX_BODY_BYTES)
+        body, refusal = await guarded_body(request)
         if body is None:
-            return PlainTextResponse("request body too large", status_code=413)
+            return refusal
         text = body.decode("utf-8", errors="replace")
         if not _signed(verifier, text, request):
             return PlainTextResponse("invalid request signature", status_code=401)
@@ -71,8 +87,13 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
         if problem:
             log.warning("rejected a signed Slack request: %s", problem)
             return PlainTextResponse(f"malformed Slack request: {problem}", status_code=400)
-        bolt_response = await asyncio.to_thread(bolt_app.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
+        bolt_request = to_bolt_request(request, body)
+        bolt_response = await asyncio.to_thread(bolt_app.dispatch, bolt_request)
+        response = to_starlette_response(bolt_response)
+        after = bolt_request.context.get(AFTER_RESPONSE)
+        if after:  # runs once the response has gone out (and a graceful shutdown waits for it)
+            response.background = BackgroundTask(asyncio.to_thread, _run_all, list(after))
+        return response
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -92,6 +113,14 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
             Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"]),
         ]
     return Starlette(routes=[*routes, *extra_routes])
+
+
+def _run_all(steps: list[Callable[[], None]]) -> None:
+    for step in steps:
+        try:
+            step()
+        except Exception:
+            log.exception("a step after the response failed")
 
 
 def check_settings(settings: Settings, environ: Mapping[str, str] | None = None, ctx: Context | None = None) -> None:
@@ -119,13 +148,15 @@ def check_settings(settings: Settings, environ: Mapping[str, str] | None = None,
     if not settings["SLACK_APP_TOKEN"]:
         port_number(settings["CMMI_HTTP_PORT"])
     digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
+    shutdown_grace(settings)
+    recover_after(settings)
 
 
-def build_checked_app(settings: Settings, ctx: Context) -> App:
+def build_checked_app(settings: Settings, ctx: Context, *, deps: Deps | None = None) -> App:
     """Check the Slack settings, then build the app (its auth.test checks the bot token with Slack)."""
     check_settings(settings, ctx=ctx)
     try:
-        return build_app(settings, ctx)
+        return build_app(settings, ctx, deps=deps)
     except OAuthNotSupported as exc:
         raise SlackConfigError(str(exc)) from None
     except BoltError as exc:
@@ -141,34 +172,73 @@ def serve(
     extra_routes: Sequence[BaseRoute] = (),
     deliverers: Mapping[str, Deliverer] | None = None,
 ) -> int:
-    """Run the Slack app until interrupted: Socket Mode if SLACK_APP_TOKEN is set, else HTTP. Raises SlackConfigError.
+    """Run the Slack app until SIGTERM or SIGINT: Socket Mode if SLACK_APP_TOKEN is set, else HTTP. Raises SlackConfigError.
 
     extra_routes: Starlette routes or mounts served beside /slack/events (another transport, such as Teams) in HTTP mode.
-    deliverers: digest deliverers for other transports, beside Slack's own; the scheduler runs while serving."""
-    app = build_checked_app(settings, ctx)
+    deliverers: digest deliverers for other transports, beside Slack's own; the scheduler runs while serving, and also
+    finishes deliveries a stopped process left open. On a signal it stops taking requests, lets what is in flight finish
+    within CMMI_SHUTDOWN_GRACE_SECONDS, stops the scheduler and returns 0."""
+    deps = build_deps(settings, ctx)
+    app = build_checked_app(settings, ctx, deps=deps)
     app_token = settings["SLACK_APP_TOKEN"]
     if app_token and extra_routes:
         raise SlackConfigError("Other transports need the HTTP server, but SLACK_APP_TOKEN selects Socket Mode. Unset it to serve both.")
+    grace, stale_after = shutdown_grace(settings), timedelta(seconds=recover_after(settings))
     installations = installation_store(settings, ctx.store.engine) if oauth_enabled(settings) and ctx.store is not None else None
     slack_digests = SlackDeliverer(app.client, installations)
-    scheduler = start_scheduler(settings, ctx, {"slack": slack_digests, **(deliverers or {})})
+    scheduler = start_scheduler(
+        settings,
+        ctx,
+        {"slack": slack_digests, **(deliverers or {})},
+        also=lambda: recover(deps, slack_digests.client_for_workspace, stale_after=stale_after),
+    )
     try:
         if app_token:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            print("cmmi-bot: connecting to Slack over Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
-            SocketModeHandler(app, app_token).start()
-            return 0
-        host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
-        install = f"; install: {app.oauth_flow.install_path}" if app.oauth_flow is not None else ""
-        print(
-            f"cmmi-bot: Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{install}; Ctrl-C to stop)",
-            file=sys.stderr,
-            flush=True,
-        )
-        http_server(http_app(app, extra_routes, signing_secret=settings["SLACK_SIGNING_SECRET"]), host, port).run()
-        return 0
+            serve_socket_mode(app, app_token)
+        else:
+            host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
+            install = f"; install: {app.oauth_flow.install_path}" if app.oauth_flow is not None else ""
+            print(
+                f"cmmi-bot: Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{install}; Ctrl-C to stop)",
+                file=sys.stderr,
+                flush=True,
+            )
+            signing_secret = settings["SLACK_SIGNING_SECRET"]
+            http_server(http_app(app, extra_routes, signing_secret=signing_secret), host, port, grace=grace).run()
     finally:
+        deadline = Deadline(grace)
+        deps.work.drain(deadline.left())
         if scheduler is not None:
             scheduler.stop()
-            scheduler.join(timeout=30)
+            scheduler.join(timeout=deadline.left())
+        log.info("stopped")
+    return 0
+
+
+def serve_socket_mode(app: App, app_token: str) -> None:
+    """Socket Mode until SIGTERM or SIGINT. Each envelope is answered as the HTTP server answers a request, and the
+    steps meant for after the response run once it is sent."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+    from slack_bolt.request import BoltRequest
+
+    class Handler(SocketModeHandler):
+        def handle(self, client, req) -> None:  # type: ignore[no-untyped-def]
+            import time
+
+            start = time.time()
+            bolt_request = BoltRequest(mode="socket_mode", body=req.payload, headers=build_headers(req))
+            send_response(client, req, self.app.dispatch(bolt_request), start)
+            _run_all(list(bolt_request.context.get(AFTER_RESPONSE) or ()))
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    handler = Handler(app, app_token)
+    print("cmmi-bot: connecting to Slack over Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        handler.connect()
+        stop.wait()
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        handler.close()

@@ -32,7 +32,11 @@ class Served:
     url: str  # the Bolt endpoint, /slack/events
 
     def post(self, body: str, content_type: str, timeout: float = 15) -> int:
-        """POST as Slack does: signed over v0:{timestamp}:{body}."""
+        """POST as Slack does: signed over v0:{timestamp}:{body}. Returns the status."""
+        return self.exchange(body, content_type, timeout)[0]
+
+    def exchange(self, body: str, content_type: str, timeout: float = 15) -> tuple[int, str]:
+        """POST as Slack does; returns (status, response body): a command's answer rides on its acknowledgement."""
         ts = str(int(time.time()))
         headers = {
             "Content-Type": content_type,
@@ -41,7 +45,13 @@ class Served:
         }
         request = urllib.request.Request(self.url, data=body.encode(), headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status
+            return response.status, response.read().decode("utf-8")
+
+
+def short_difference(expected: set, got: set, what: str, first: int = 5) -> str:
+    """A failure message that stays short whatever the sizes: counts and the first few differences."""
+    missing, extra = sorted(expected - got), sorted(got - expected)
+    return f"{what}: expected {len(expected)}, got {len(got)}; missing {len(missing)} (first: {missing[:first]}), unexpected {len(extra)} (first: {extra[:first]})"
 
 
 @contextmanager

@@ -81,6 +81,11 @@ class Sent:
     body: str
     seconds: float
 
+    @property
+    def message(self) -> dict[str, Any]:
+        """The message that went back with the acknowledgement (a command's answer), or {} for an empty ack."""
+        return json.loads(self.body) if self.body else {}
+
 
 class SlackSender:
     """Sends requests to the app the way Slack does: signed with the signing secret over v0:{timestamp}:{body}."""

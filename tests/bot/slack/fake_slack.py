@@ -33,6 +33,13 @@ class Call:
         return self.status == 200 and self.ok
 
 
+class _Server(ThreadingHTTPServer):
+    # A listen backlog like a real server's: socketserver's default of 5 overflows when dozens of workers answer at
+    # once, and a client then waits out SYN retransmissions (1 s, 2 s, 4 s...) before its connection is taken.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; point SLACK_API_URL at `slack.api_url`."""
 
@@ -47,8 +54,7 @@ class FakeSlack:
         self.uploads: dict[str, dict[str, Any]] = {}  # file ID -> {"filename", "length", "content", "channel", ...}
         self.grants: dict[str, tuple[str, str]] = {}  # OAuth code -> (team ID, bot token) that oauth.v2.access hands out
         self.teams: dict[str, str] = {}  # bot token -> team ID, for auth.test (other tokens: TEAM_ID)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # ---- lifecycle -------------------------------------------------------------------------

@@ -11,8 +11,10 @@ import pytest
 from conftest import BOT_TOKEN, SlackSender
 from fake_slack import BOT_USER_ID, RESPONSE_URL, FakeSlack
 
-from bot.slack import app as slack_app
+from bot import edge
 from bot.slack import render
+from bot.slack.listeners import commands
+from bot.slack.listeners import views as view_listeners
 
 
 def all_text(message: dict[str, Any]) -> str:
@@ -34,11 +36,10 @@ def share_button(message: dict[str, Any]) -> dict[str, Any]:
     return button
 
 
-def test_slash_question_acks_at_once_then_answers_privately_with_a_share_button(slack: SlackSender, fake_slack: FakeSlack) -> None:
+def test_a_slash_question_is_answered_privately_with_the_ack_with_a_share_button(slack: SlackSender, fake_slack: FakeSlack) -> None:
     sent = slack.command("what does WMC.SP1.6 require", response="q1")
-    assert sent.status == 200 and sent.body == ""  # an empty ack: Slack shows nothing until the answer arrives
-    [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/q1"))
-    answer = post.body
+    assert sent.status == 200
+    answer = sent.message  # the answer goes back with the acknowledgement: no second round trip
     assert answer["response_type"] == "ephemeral"
     assert answer["text"] == "WMC.SP1.6 Conduct Progress Reviews"
     assert answer["blocks"][0]["elements"][0]["text"] == "You asked: what does WMC.SP1.6 require"
@@ -46,21 +47,25 @@ def test_slash_question_acks_at_once_then_answers_privately_with_a_share_button(
     assert "Periodically review the work's progress" in all_text(answer)
     button = share_button(answer)
     assert button["action_id"] == render.SHARE_ACTION and button["value"] == "what does WMC.SP1.6 require"
-    assert fake_slack.calls("chat.postMessage") == []  # nothing public yet
+    fake_slack.quiet_for(0.2)
+    assert fake_slack.calls(RESPONSE_URL) == [] and fake_slack.calls("chat.postMessage") == []  # nothing else, nothing public
 
 
-def test_the_ack_does_not_wait_for_the_work(slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slow_work_is_acknowledged_in_time_and_answered_through_response_url(
+    slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     release = threading.Event()
-    real_dispatch = slack_app.dispatch
+    real_dispatch = edge.dispatch
 
     def slow(request, ctx):
         assert release.wait(timeout=10), "the test never released the work"
         return real_dispatch(request, ctx)
 
-    monkeypatch.setattr(slack_app, "dispatch", slow)
+    monkeypatch.setattr(edge, "dispatch", slow)
+    monkeypatch.setattr(commands, "ACK_WITHIN", 0.2)
     try:
         sent = slack.command("GP2.8", response="slow")  # returns while the answer is still being worked out
-        assert sent.status == 200
+        assert sent.status == 200 and sent.message["text"] == commands.STILL_WORKING
         assert fake_slack.calls(RESPONSE_URL) == []
     finally:
         release.set()
@@ -69,9 +74,7 @@ def test_the_ack_does_not_wait_for_the_work(slack: SlackSender, fake_slack: Fake
 
 
 def test_pressing_share_posts_the_answer_to_the_channel_and_removes_the_private_copy(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    slack.command("what does WMC.SP1.6 require", channel="C0SHARE", response="q2")
-    [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/q2"))
-    value = share_button(post.body)["value"]
+    value = share_button(slack.command("what does WMC.SP1.6 require", channel="C0SHARE", response="q2").message)["value"]
 
     pressed = slack.press(render.SHARE_ACTION, value, user="U0ALICE", channel="C0SHARE", response="press2")
     assert pressed.status == 200
@@ -96,19 +99,17 @@ def test_share_where_the_bot_is_not_a_member_explains_how_to_fix_it(slack: Slack
 
 
 def test_help_is_private_and_has_no_share_button(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    slack.command("help", response="help")
-    [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/help"))
-    assert post.body["response_type"] == "ephemeral"
-    text = all_text(post.body)
+    answer = slack.command("help", response="help").message
+    assert answer["response_type"] == "ephemeral"
+    text = all_text(answer)
     assert "ask QUESTION" in text and "help [COMMAND]" in text
-    assert not any(b["type"] == "actions" for b in post.body["blocks"])
+    assert not any(b["type"] == "actions" for b in answer["blocks"])
 
 
 def test_a_user_error_is_a_friendly_private_message(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    slack.command("", response="empty")
-    [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/empty"))
-    assert post.body["response_type"] == "ephemeral"
-    assert post.body["text"].startswith("Please type a question")
+    answer = slack.command("", response="empty").message
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("Please type a question")
 
 
 def test_an_unexpected_error_is_logged_once_and_the_user_gets_a_reference(
@@ -117,15 +118,14 @@ def test_an_unexpected_error_is_logged_once_and_the_user_gets_a_reference(
     def broken(request, ctx):
         raise RuntimeError("boom: secret internals")
 
-    monkeypatch.setattr(slack_app, "dispatch", broken)
+    monkeypatch.setattr(edge, "dispatch", broken)
     with caplog.at_level(logging.ERROR):
-        slack.command("GP2.8", response="broken")
-        [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/broken"))
-    text = post.body["text"]
+        answer = slack.command("GP2.8", response="broken").message
+    text = answer["text"]
     assert text.startswith("Sorry, something went wrong on my side (error reference ")
-    assert "boom" not in all_text(post.body) and "Traceback" not in all_text(post.body)
+    assert "boom" not in all_text(answer) and "Traceback" not in all_text(answer)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]  # from any logger, Bolt's included
-    assert len(errors) == 1 and errors[0].name == "cmmi_bot.slack" and errors[0].exc_info is not None
+    assert len(errors) == 1 and errors[0].name == "cmmi_bot.edge" and errors[0].exc_info is not None
     ref = text.split("error reference ")[1].split(")")[0]
     assert ref in errors[0].getMessage()
 
@@ -239,20 +239,18 @@ def assert_never_live(message: dict[str, Any]) -> None:
 
 
 def test_typed_mentions_and_links_come_back_escaped_in_every_text(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    slack.command(f"what does WMC.SP1.6 require {TYPED}", response="hostile")
-    [post] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/hostile"))
-    assert_never_live(post.body)
-    assert "You asked: what does WMC.SP1.6 require &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;" in all_text(post.body)
+    answer = slack.command(f"what does WMC.SP1.6 require {TYPED}", response="hostile").message
+    assert_never_live(answer)
+    assert "You asked: what does WMC.SP1.6 require &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;" in all_text(answer)
 
-    slack.press(render.SHARE_ACTION, share_button(post.body)["value"], response="hostile-share")
+    slack.press(render.SHARE_ACTION, share_button(answer)["value"], response="hostile-share")
     [shared] = fake_slack.wait_for("chat.postMessage")
     assert_never_live(shared.body)
     assert "&lt;!channel&gt;" in shared.body["blocks"][0]["elements"][0]["text"]
 
-    slack.command("help &lt;!channel&gt;", response="hostile-help")  # a user error that repeats what was typed
-    [error] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/hostile-help"))
-    assert_never_live(error.body)
-    assert "&lt;!channel&gt;" in error.body["text"]
+    error = slack.command("help &lt;!channel&gt;", response="hostile-help").message  # a user error that repeats what was typed
+    assert_never_live(error)
+    assert "&lt;!channel&gt;" in error["text"]
 
 
 def test_real_mention_markup_in_a_mention_is_never_echoed_live(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -272,7 +270,7 @@ def test_real_mention_markup_in_a_mention_is_never_echoed_live(slack: SlackSende
 def test_the_log_evidence_shortcut_without_a_database_opens_a_modal_saying_so(slack: SlackSender, fake_slack: FakeSlack) -> None:
     payload = {
         "type": "message_action",
-        "callback_id": slack_app.LOG_EVIDENCE_SHORTCUT,
+        "callback_id": view_listeners.LOG_EVIDENCE_SHORTCUT,
         "trigger_id": "t1",
         "team": {"id": "T0FAKE"},
         "user": {"id": "U0ALICE"},
@@ -286,7 +284,7 @@ def test_the_log_evidence_shortcut_without_a_database_opens_a_modal_saying_so(sl
     assert slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded").status == 200
     [opened] = fake_slack.wait_for("views.open")
     assert opened.body["trigger_id"] == "t1"
-    assert slack_app.NO_STORE in json.dumps(opened.body["view"])  # this app has no database: the modal says so, no form
+    assert view_listeners.NO_STORE in json.dumps(opened.body["view"])  # this app has no database: the modal says so, no form
 
 
 def test_url_verification_handshake(slack: SlackSender) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender
-from fake_slack import RESPONSE_URL, FakeSlack
+from fake_slack import FakeSlack
 
 from bot import cli
 from handlers import Context
@@ -83,9 +83,8 @@ def test_run_serves_slack_over_http_when_configured(tmp_path: Path) -> None:
                     time.sleep(0.05)
             assert process.poll() is None, process.communicate(timeout=10)
             assert sender.get("/healthz").body == "ok"
-            assert sender.command("GP2.8", response="from-run").status == 200
-            [post] = fake.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/from-run"))
-            assert post.body["text"] == "GP2.8 Monitor and Control the Process"
+            sent = sender.command("GP2.8", response="from-run")
+            assert sent.status == 200 and sent.message["text"] == "GP2.8 Monitor and Control the Process"
             assert [c.method for c in fake.calls("auth.test")] == ["auth.test"]
         finally:
             if process.poll() is None:

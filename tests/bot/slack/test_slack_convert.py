@@ -1,16 +1,16 @@
-"""Payload conversion, the record of events already taken, and the manifest staying true to the code."""
+"""Payload conversion, and the manifest staying true to the code."""
 
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
 from bot.slack import app as slack_app
 from bot.slack import convert
-from bot.slack.dedupe import RecentEvents
+from bot.slack.listeners import commands
+from bot.slack.listeners import views as view_listeners
 
 MANIFEST = (Path(slack_app.__file__).parent / "manifest.yaml").read_text(encoding="utf-8")
 
@@ -64,35 +64,6 @@ def test_which_messages_are_direct_messages(event: dict, answered: bool) -> None
     assert convert.is_direct_message(event) is answered
 
 
-def test_recent_events_remembers_each_id_once_and_forgets_the_oldest() -> None:
-    seen = RecentEvents(capacity=3)
-    assert [seen.first_time(i) for i in ("a", "b", "a", "c", "d")] == [True, True, False, True, True]
-    assert len(seen) == 3
-    assert seen.first_time("a") is True  # the oldest was forgotten to stay within capacity
-    assert seen.first_time("d") is False
-    with pytest.raises(ValueError):
-        RecentEvents(capacity=0)
-
-
-def test_recent_events_is_thread_safe() -> None:
-    seen = RecentEvents()
-    wins: list[str] = []
-    start = threading.Barrier(8)
-
-    def deliver() -> None:
-        start.wait(timeout=5)
-        for i in range(200):
-            if seen.first_time(f"Ev{i}"):
-                wins.append(f"Ev{i}")
-
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
-    assert sorted(wins) == sorted(f"Ev{i}" for i in range(200))  # each event taken exactly once across threads
-
-
 def manifest_list(key: str) -> list[str]:
     """The items of a YAML list under `key:` in the manifest (enough YAML for this file)."""
     lines = MANIFEST.split(f"{key}:\n", 1)[1].splitlines()
@@ -108,9 +79,9 @@ def manifest_list(key: str) -> list[str]:
 
 
 def test_manifest_matches_what_the_app_listens_for() -> None:
-    assert re.search(rf"^\s+- command: {re.escape(slack_app.COMMAND)}$", MANIFEST, re.M)
+    assert re.search(rf"^\s+- command: {re.escape(commands.COMMAND)}$", MANIFEST, re.M)
     assert re.search(r"^\s+usage_hint: \S", MANIFEST, re.M)
-    assert re.search(rf"^\s+callback_id: {slack_app.LOG_EVIDENCE_SHORTCUT}$", MANIFEST, re.M)
+    assert re.search(rf"^\s+callback_id: {view_listeners.LOG_EVIDENCE_SHORTCUT}$", MANIFEST, re.M)
     assert re.search(r"^\s+- name: Log as CMMI evidence$", MANIFEST, re.M)
     assert re.search(r"^\s+type: message$", MANIFEST, re.M)
     assert set(manifest_list("bot_events")) == {"app_mention", "message.im", "app_home_opened"}

@@ -177,8 +177,8 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
     servers = []
     real_http_server = server.http_server
 
-    def capture(app, host, port):
-        servers.append(real_http_server(app, host, port))
+    def capture(app, host, port, **options):
+        servers.append(real_http_server(app, host, port, **options))
         return servers[-1]
 
     monkeypatch.setattr(server, "http_server", capture)

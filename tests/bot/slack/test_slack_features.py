@@ -13,9 +13,10 @@ import pytest
 from conftest import Served, SlackSender, serving, slack_settings
 from fake_slack import RESPONSE_URL, TEAM_ID, FakeSlack
 
-from bot.slack import app as slack_app
 from bot.slack import modal, render, views
 from bot.slack.app import build_app
+from bot.slack.listeners import views as view_listeners
+from bot.slack.listeners.base import CANNOT_POST_HERE
 from handlers import Context, Request, dispatch
 from index import ModelIndex
 from model_data import Model
@@ -50,26 +51,18 @@ def slack(served: Served, fake_slack: FakeSlack) -> SlackSender:
     return SlackSender(served.url, fake_slack)
 
 
-def answer(fake: FakeSlack, name: str) -> dict[str, Any]:
-    [post] = fake.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/" + name))
-    return post.body
-
-
 def text_of(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
 def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
     store.add_group(TEAM_ID, "Admins Desk", "U0SETUP")
-    slack.command('evidence add WMC.SP1.6 https://wiki.example.com/a minutes --group "Admins Desk"', user="U0BOB", response="add")
-    evidence_id = answer(fake_slack, "add")["text"].split("#")[1].split()[0]
+    added = slack.command('evidence add WMC.SP1.6 https://wiki.example.com/a minutes --group "Admins Desk"', user="U0BOB").message
+    evidence_id = added["text"].split("#")[1].split()[0]
     fake_slack.set_user("U0BOSS", is_admin=True)
-    slack.command(f"evidence remove {evidence_id}", user="U0CAROL", response="carol")
-    assert "Only the person who logged" in answer(fake_slack, "carol")["text"]
-    slack.command(f"evidence remove {evidence_id}", user="U0BOSS", response="boss")
-    assert answer(fake_slack, "boss")["text"] == f"Removed evidence #{evidence_id}."
-    slack.command("evidence list", user="U0BOSS", response="boss2")
-    answer(fake_slack, "boss2")
+    assert "Only the person who logged" in slack.command(f"evidence remove {evidence_id}", user="U0CAROL").message["text"]
+    assert slack.command(f"evidence remove {evidence_id}", user="U0BOSS").message["text"] == f"Removed evidence #{evidence_id}."
+    assert slack.command("evidence list", user="U0BOSS").status == 200
     # users.info once per user: the second command of U0BOSS came from the cache
     assert sorted(c.body["user"] for c in fake_slack.calls("users.info")) == ["U0BOB", "U0BOSS", "U0CAROL"]
 
@@ -79,18 +72,17 @@ def test_a_failed_users_info_means_no_admin_rights(slack: SlackSender, fake_slac
     item, _ = store.add_evidence(TEAM_ID, group, "IRP.SP2.1", "IRP", "artifact", None, "a note", NOW.date(), "U0OTHER")
     fake_slack.refuse("users.info", "user_not_found")
     fake_slack.set_user("U0MAYBE", is_admin=True)
-    slack.command(f"evidence remove {item.id}", user="U0MAYBE", response="maybe")
-    assert "Only the person who logged" in answer(fake_slack, "maybe")["text"]
+    assert "Only the person who logged" in slack.command(f"evidence remove {item.id}", user="U0MAYBE").message["text"]
 
 
 def test_the_users_time_zone_is_the_digest_default(slack: SlackSender, fake_slack: FakeSlack) -> None:
     fake_slack.set_user("U0TOKYO", tz="Asia/Tokyo")
-    slack.command("digest on", user="U0TOKYO", channel="C0TOKYO", response="tz")
-    assert "Mondays at 09:00 Asia/Tokyo" in answer(fake_slack, "tz")["text"]
+    assert "Mondays at 09:00 Asia/Tokyo" in slack.command("digest on", user="U0TOKYO", channel="C0TOKYO").message["text"]
 
 
 def test_digest_now_is_posted_in_the_channel_not_privately(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    assert slack.command("digest now", channel="C0DIGEST", response="now").status == 200
+    sent = slack.command("digest now", channel="C0DIGEST", response="now")
+    assert sent.status == 200 and sent.body == ""  # nothing private: the answer is in the channel
     [post] = fake_slack.wait_for("chat.postMessage")
     assert post.body["channel"] == "C0DIGEST" and post.body["text"].startswith("Weekly CMMI digest")
     fake_slack.quiet_for(0.2)
@@ -99,20 +91,17 @@ def test_digest_now_is_posted_in_the_channel_not_privately(slack: SlackSender, f
 
 def test_digest_now_where_the_bot_cannot_post_says_how_to_fix_it(slack: SlackSender, fake_slack: FakeSlack) -> None:
     fake_slack.refuse("chat.postMessage", "not_in_channel")
-    slack.command("digest now", channel="C0PRIVATE", response="refused")
-    assert answer(fake_slack, "refused")["text"] == render.escape(slack_app.CANNOT_POST_HERE)
+    assert slack.command("digest now", channel="C0PRIVATE").message["text"] == render.escape(CANNOT_POST_HERE)
 
 
 @pytest.mark.parametrize("command", ["status", "gaps"])
 def test_status_and_gaps_can_be_shared(slack: SlackSender, fake_slack: FakeSlack, command: str) -> None:
-    slack.command(command, response=command)
-    [actions] = [b for b in answer(fake_slack, command)["blocks"] if b["type"] == "actions"]
+    [actions] = [b for b in slack.command(command).message["blocks"] if b["type"] == "actions"]
     assert actions["elements"][0]["action_id"] == render.SHARE_ACTION and actions["elements"][0]["value"] == command
 
 
 def test_export_arrives_as_a_file_in_a_direct_message(slack: SlackSender, fake_slack: FakeSlack, app_ctx: Context) -> None:
-    slack.command("export ML2", user="U0EXPORT", response="export")
-    note = answer(fake_slack, "export")
+    note = slack.command("export ML2", user="U0EXPORT").message
     assert note["response_type"] == "ephemeral" and "direct messages" in note["text"]
     [upload] = fake_slack.uploaded()
     expected = dispatch(Request("export ML2", user_id="U0EXPORT", workspace_id=TEAM_ID, transport="slack"), app_ctx).data
@@ -126,7 +115,7 @@ def test_export_arrives_as_a_file_in_a_direct_message(slack: SlackSender, fake_s
 def shortcut(slack: SlackSender, *, team: str = TEAM_ID, channel: str = "C0WORK", ts: str = "1700000900.000900") -> None:
     payload = {
         "type": "message_action",
-        "callback_id": slack_app.LOG_EVIDENCE_SHORTCUT,
+        "callback_id": view_listeners.LOG_EVIDENCE_SHORTCUT,
         "trigger_id": slack.next_id("trigger."),
         "team": {"id": team},
         "user": {"id": "U0ALICE", "team_id": team},
@@ -179,7 +168,11 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     assert blocks[modal.GROUP]["element"]["initial_option"]["value"] == str(group.id)  # the channel's group is preselected
     assert {o["text"]["text"] for o in blocks[modal.GROUP]["element"]["options"]} >= {"Modal Desk", "Other Desk"}
     assert blocks[modal.NOTE]["element"]["max_length"] == 2000
-    assert json.loads(view["private_metadata"]) == {"channel": "C0WORK", "ts": "1700000900.000900"}
+    # The message's link is asked for when the form opens, so a failure shows before anyone types anything.
+    [permalink_call] = fake_slack.calls("chat.getPermalink")
+    assert (permalink_call.body["channel"], permalink_call.body["message_ts"]) == ("C0WORK", "1700000900.000900")
+    link = "https://fake.slack.test/archives/C0WORK/p1700000900000900"
+    assert json.loads(view["private_metadata"]) == {"channel": "C0WORK", "ts": "1700000900.000900", "link": link}
 
     options = search(slack, "progress review")
     assert options[0]["value"] == "WMC.SP1.6" and options[0]["text"]["text"] == "WMC.SP1.6 Conduct Progress Reviews"
@@ -200,10 +193,8 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     assert sent.status == 200 and sent.body == ""  # a plain ack closes the modal
     [confirmation] = fake_slack.wait_for("chat.postEphemeral")
     assert confirmation.body["channel"] == "C0WORK" and confirmation.body["user"] == "U0ALICE"
-    [permalink_call] = fake_slack.calls("chat.getPermalink")
-    assert (permalink_call.body["channel"], permalink_call.body["message_ts"]) == ("C0WORK", "1700000900.000900")
-    [item] = store.list_evidence(TEAM_ID, group.id, {"WMC.SP1.6"})
-    assert item.link == "https://fake.slack.test/archives/C0WORK/p1700000900000900"
+    [item] = store.list_evidence(TEAM_ID, group.id, {"WMC.SP1.6"})  # stored before the ack closed the form
+    assert item.link == link
     assert (item.note, item.kind, item.evidence_date.isoformat(), item.created_by) == (
         "review minutes <@U123>",
         "artifact",

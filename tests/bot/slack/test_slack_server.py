@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
 from conftest import BOT_TOKEN, SlackSender, slack_settings
-from fake_slack import RESPONSE_URL, FakeSlack
+from fake_slack import FakeSlack
 
-from bot.http import ConfigError
+from bot.http import MAX_BODY_BYTES, ConfigError
 from bot.slack import server
 from bot.slack.app import api_base_url, build_app
 from handlers import Context
@@ -52,8 +54,8 @@ def test_a_forged_event_does_not_use_up_its_event_id(slack: SlackSender, fake_sl
 
 
 def test_a_correctly_signed_request_is_accepted(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    assert slack.command("GP2.8", response="genuine").status == 200
-    fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/genuine"))
+    sent = slack.command("GP2.8", response="genuine")
+    assert sent.status == 200 and sent.message["text"] == "GP2.8 Monitor and Control the Process"
 
 
 def test_healthz(slack: SlackSender) -> None:
@@ -64,7 +66,7 @@ def test_healthz(slack: SlackSender) -> None:
 def test_only_post_is_served_on_the_events_path_and_huge_bodies_are_refused(slack: SlackSender, fake_slack: FakeSlack) -> None:
     assert slack.get("/slack/events").status == 405
     assert slack.get("/elsewhere").status == 404
-    assert slack.post("x" * (server.MAX_BODY_BYTES + 1), "application/json").status == 413
+    assert slack.post("x" * (MAX_BODY_BYTES + 1), "application/json").status == 413
     assert_nothing_happened(fake_slack)
 
 
@@ -108,15 +110,23 @@ def test_unreachable_slack_is_a_clear_error(ctx: Context) -> None:
         server.serve(slack_settings(url), ctx)
 
 
-def test_socket_mode_when_an_app_token_is_set(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_socket_mode_when_an_app_token_is_set_until_sigterm(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    started = []
-    monkeypatch.setattr(SocketModeHandler, "start", lambda self: started.append((self.app_token, self.client.web_client.base_url)))
+    started, closed = [], []
+
+    def connect(self: SocketModeHandler) -> None:
+        started.append((self.app_token, self.client.web_client.base_url))
+        os.kill(os.getpid(), signal.SIGTERM)  # as a service manager stops it
+
+    monkeypatch.setattr(SocketModeHandler, "connect", connect)
+    monkeypatch.setattr(SocketModeHandler, "close", lambda self: closed.append(True))
     with FakeSlack() as fake:
         settings = slack_settings(fake.api_url, SLACK_SIGNING_SECRET="", SLACK_APP_TOKEN="xapp-test-not-a-real-token")
-        assert server.serve(settings, ctx) == 0
+        assert server.serve(settings, ctx) == 0  # a clean exit: SIGTERM was handled, not fatal
     assert started == [("xapp-test-not-a-real-token", fake.api_url)]  # no signing secret needed; same Web API URL
+    assert closed == [True]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
 
 
 @pytest.mark.parametrize(

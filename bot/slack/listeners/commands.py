@@ -1,0 +1,100 @@
+"""The /cmmi slash command: the answer goes with the acknowledgement, so a command that writes is stored before Slack hears back.
+
+A command that changes data is recorded in the inbox first; its write then marks that record applied in the same
+transaction. If the work takes longer than ACK_WITHIN, the ack says so and the answer follows through response_url.
+If the process stops in between, the record is finished after the restart (bot/slack/recovery.py)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import edge
+from bot.slack import convert, render
+from bot.slack.listeners.base import ACK_WITHIN, CANNOT_POST_HERE, POST_REFUSED, Deps, after_response, deps_of, respond
+from handlers import Request, writes
+
+log = logging.getLogger("cmmi_bot.slack")
+
+COMMAND = "/cmmi"
+STILL_WORKING = "Working on it… the answer will follow here in a moment."
+EXPORT_SENT = "The evidence matrix {filename} ({rows} rows) is in your direct messages with cmmi-bot."
+EXPORT_FAILED = (
+    "I could not send you the file (error reference {ref}). Please try again, or ask your administrator to check the app's "
+    "files:write scope."
+)
+
+
+def slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    deps = deps_of(context)
+    request = convert.from_command(body)
+    reply_to = {"response_url": body.get("response_url")}
+    key = f"slack:command:{body.get('trigger_id') or uuid.uuid4().hex}"
+    recorded = writes(request.text) and deps.deliveries.receive(key, request, kind="command", reply_to=reply_to)
+    if recorded is False and writes(request.text):
+        ack()  # a second delivery of a command already taken
+        return
+    job = deps.work.submit(answer, deps, request, client, key if recorded else None)
+    try:
+        message = job.result(timeout=ACK_WITHIN)
+    except FutureTimeout:
+        if not recorded:  # a slow read: record it now, so the answer promised below survives a restart too
+            recorded = bool(deps.deliveries.receive(key, request, kind="command", reply_to=reply_to))
+        ack(**render.notice(STILL_WORKING), response_type="ephemeral")
+        job.add_done_callback(lambda done: deps.work.submit(answer_late, deps, done.result(), reply_to, key if recorded else None))
+        return
+    if message:
+        ack(**message, response_type="ephemeral")
+    else:
+        ack()  # the answer was posted in the channel; nothing private to add
+    if recorded:
+        after_response(context, lambda: deps.deliveries.done(key))
+
+
+def answer_late(deps: Deps, message: dict[str, Any], reply_to: dict[str, Any], key: str | None) -> None:
+    sent = respond(reply_to.get("response_url"), message, response_type="ephemeral") if message else True
+    if sent and key:
+        deps.deliveries.done(key)
+
+
+def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> dict[str, Any]:
+    """Everything a command does, up to the private message that answers it (the ack's body, or a late response)."""
+    try:
+        asked = deps.who(request, client)
+        outcome = edge.run(asked, deps.ctx, kind="slash command", key=key)
+        if outcome.reply is None:
+            return render.notice(outcome.notice or "")
+        reply = outcome.reply
+        if "csv" in reply.data and "filename" in reply.data:
+            return send_export(client, asked, reply.data, reply.text)
+        if reply.in_channel:
+            try:
+                client.chat_postMessage(channel=asked.channel_id, **render.message(reply))
+            except SlackApiError as exc:
+                if exc.response.get("error") not in POST_REFUSED:
+                    raise
+                return render.notice(CANNOT_POST_HERE)
+            return {}
+        share = asked.text if edge.is_shareable(asked.text) else None
+        return render.message(reply, asked=asked.text, share_value=share)
+    except Exception:
+        return render.notice(edge.apology("slash command", "slack"))
+
+
+def send_export(client: WebClient, request: Request, data: dict[str, Any], summary: str) -> dict[str, Any]:
+    """An export's file goes to the asker's DM; the answer in the channel says so."""
+    filename, rows = str(data["filename"]), data.get("rows", 0)
+    try:
+        dm = client.conversations_open(users=request.user_id)["channel"]["id"]
+        client.files_upload_v2(channel=dm, content=data["csv"], filename=filename, title=filename, initial_comment=render.escape(summary))
+    except SlackApiError:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("could not upload an export (ref %s)", ref)
+        return render.notice(EXPORT_FAILED.format(ref=ref))
+    return render.notice(EXPORT_SENT.format(filename=filename, rows=rows))

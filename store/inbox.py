@@ -1,0 +1,162 @@
+"""Requests recorded as received before a chat platform is told so: nothing acknowledged is lost, nothing retried runs twice.
+
+A transport records a request here (its unique delivery key, and what it needs to finish the request) before it
+acknowledges it. The row's key is unique, so a platform's retry of the same delivery, on this replica or another,
+finds it and is not handled again. A write the request makes marks the row "applied" in the write's own transaction
+(see `scope`), so after a crash the row says whether the work was done. Whatever is still open after
+`stale_after` (the process died, or was killed) is claimed by one process and finished: carried out if it was
+not, and answered either way. Finished rows keep only their key, until they are purged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from store.schema import InboxEntry
+
+RECEIVED, APPLIED, DONE, FAILED = "received", "applied", "done", "failed"
+MAX_ATTEMPTS = 3  # a request whose finishing failed this often is given up (recorded as failed)
+KEEP_FINISHED = timedelta(hours=1)  # platforms retry within minutes; an hour is ample to recognise a retry
+
+# The delivery whose writes should mark its inbox row applied; set by the edge around dispatch.
+_current: ContextVar[str | None] = ContextVar("cmmi_inbox_key", default=None)
+
+
+@dataclass(frozen=True)
+class Received:
+    key: str
+    transport: str
+    workspace_id: str
+    kind: str  # command | event | action | view: how the transport answers it
+    payload: dict[str, Any]  # what the transport needs to finish it: the neutral request and where to answer
+    status: str
+    received_at: datetime
+    attempts: int
+
+    @property
+    def applied(self) -> bool:
+        """True when the request's write was committed before the process stopped."""
+        return self.status == APPLIED
+
+
+@contextmanager
+def scope(key: str | None) -> Iterator[None]:
+    """While inside, every write transaction of the store also marks inbox row `key` applied (when it exists)."""
+    token = _current.set(key)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+_MARK_APPLIED = update(InboxEntry).where(InboxEntry.key == bindparam("k"), InboxEntry.status == RECEIVED)
+
+
+def mark_applied(connection: Connection) -> None:
+    """Called by the store inside each write transaction: record that the current delivery's write happened."""
+    key = _current.get()
+    if key is not None:
+        connection.execute(_MARK_APPLIED.values(status=APPLIED), {"k": key})
+
+
+_COLUMNS = (
+    InboxEntry.key, InboxEntry.transport, InboxEntry.workspace_id, InboxEntry.kind, InboxEntry.payload, InboxEntry.status,
+    InboxEntry.received_at, InboxEntry.attempts,
+)  # fmt: skip
+
+
+class Inbox:
+    """The inbox of one database. Every method is one short transaction; `clock` gives aware UTC times."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], connection: Callable[..., Any]) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._connection = connection  # the store's: outages become StoreUnavailable, SQLite writes begin IMMEDIATE
+
+    def receive(self, *, key: str, transport: str, workspace_id: str, kind: str, payload: dict[str, Any], owner: str) -> bool:
+        """Record a delivery before acknowledging it. False when the key was already received (a retry): do nothing more."""
+        values = dict(
+            key=key, transport=transport, workspace_id=workspace_id, kind=kind, payload=payload, status=RECEIVED, owner=owner,
+            received_at=self.clock(), claimed_at=None, attempts=0,
+        )  # fmt: skip
+        try:
+            with self._connection(write=True) as c:
+                c.execute(insert(InboxEntry).values(**values))
+            return True
+        except IntegrityError:
+            return False
+
+    def seen(self, key: str) -> bool:
+        with self._connection() as c:
+            return c.execute(select(InboxEntry.id).where(InboxEntry.key == key)).first() is not None
+
+    def done(self, key: str, status: str = DONE) -> None:
+        """The delivery is answered: forget what it said, keep its key (to recognise a late retry) until purged."""
+        with self._connection(write=True) as c:
+            c.execute(update(InboxEntry).where(InboxEntry.key == key).values(status=status, payload=None, done_at=self.clock()))
+
+    def open_count(self) -> int:
+        with self._connection() as c:
+            return int(c.execute(select(func.count(InboxEntry.id)).where(InboxEntry.status.in_((RECEIVED, APPLIED)))).scalar_one())
+
+    def get(self, key: str) -> Received | None:
+        with self._connection() as c:
+            row = c.execute(select(*_COLUMNS).where(InboxEntry.key == key)).first()
+            return Received(*row) if row else None
+
+    def claim_stale(self, *, owner: str, stale_after: timedelta, transport: str, limit: int = 50) -> list[Received]:
+        """Open deliveries older than stale_after (their process died): claim each for `owner`, at most `limit`.
+        A guarded UPDATE makes exactly one process win each, however many replicas look at once."""
+        now = self.clock()
+        cutoff = now - stale_after
+        with self._connection() as c:
+            rows = c.execute(
+                select(*_COLUMNS, InboxEntry.claimed_at)
+                .where(InboxEntry.transport == transport, InboxEntry.status.in_((RECEIVED, APPLIED)), InboxEntry.received_at < cutoff)
+                .order_by(InboxEntry.id)
+                .limit(limit)
+            ).all()
+        claimed: list[Received] = []
+        for *fields, claimed_at in rows:
+            item = Received(*fields)
+            if claimed_at is not None and claimed_at >= cutoff:
+                continue  # another process is finishing it right now
+            with self._connection(write=True) as c:
+                if item.attempts >= MAX_ATTEMPTS:
+                    c.execute(
+                        update(InboxEntry)
+                        .where(InboxEntry.key == item.key, InboxEntry.attempts == item.attempts)
+                        .values(status=FAILED, payload=None, done_at=now)
+                    )
+                    continue
+                guard = InboxEntry.claimed_at.is_(None) if claimed_at is None else InboxEntry.claimed_at == claimed_at
+                won = c.execute(
+                    update(InboxEntry)
+                    .where(InboxEntry.key == item.key, InboxEntry.status == item.status, guard)
+                    .values(owner=owner, claimed_at=now, attempts=item.attempts + 1)
+                )
+                if won.rowcount == 1:
+                    claimed.append(item)
+        return claimed
+
+    def purge(self, *, batch: int = 1000) -> int:
+        """Delete finished rows older than KEEP_FINISHED, a batch at a time; returns how many went."""
+        cutoff = self.clock() - KEEP_FINISHED
+        with self._connection(write=True) as c:
+            ids = [
+                r[0]
+                for r in c.execute(
+                    select(InboxEntry.id).where(InboxEntry.status.in_((DONE, FAILED)), InboxEntry.received_at < cutoff).limit(batch)
+                )
+            ]
+            if ids:
+                c.execute(delete(InboxEntry).where(InboxEntry.id.in_(ids)))
+            return len(ids)
