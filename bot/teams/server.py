@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import MAX_BODY_BYTES, http_server, port_number, read_body, start_scheduler
+from bot.http import Deadline, guarded_body, http_server, port_number, shutdown_grace, start_scheduler
 from bot.settings import Settings
 from bot.teams import check_settings, no_auth
 from handlers import Context
@@ -51,13 +51,15 @@ def teams_routes(settings: Settings, ctx: Context) -> list[BaseRoute]:
         print("cmmi-bot: WARNING: " + NO_AUTH_WARNING % MESSAGES_PATH, file=sys.stderr, flush=True)
 
     async def messages(request: Request) -> Response:
-        raw = await read_body(request, MAX_BODY_BYTES)
+        raw, refusal = await guarded_body(request)
         if raw is None:
-            return PlainTextResponse("request body too large", status_code=413)
+            return refusal
         try:
             body: Any = json.loads(raw)
         except (UnicodeDecodeError, ValueError):
             return _bad_request("the body is not JSON")
+        except RecursionError:
+            return _bad_request("the JSON is nested too deeply")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return _bad_request("expected a JSON object with a type")
         try:
@@ -85,6 +87,7 @@ def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None
     CMMI_DIGEST_CHECK_SECONDS.
     Raises TeamsConfigError."""
     host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
+    grace = shutdown_grace(settings)
     app = http_app(teams_routes(settings, ctx))
     scheduler = start_scheduler(settings, ctx, deliverers or {})
     print(
@@ -93,8 +96,9 @@ def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None
         flush=True,
     )
     try:
-        http_server(app, host, port).run()
+        http_server(app, host, port, grace=grace).run()  # on SIGTERM: stops accepting, finishes requests in flight
     finally:
         if scheduler is not None:
             scheduler.stop()
+            scheduler.join(timeout=Deadline(grace).left())
     return 0
