@@ -54,7 +54,14 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(hex_colour[0:2], 16), int(hex_colour[2:4], 16), int(hex_colour[4:6], 16)
 
 
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance."""
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb(hex_colour))]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
 def text_on(hex_colour: str) -> str:
-    """Dark text on light fills, white on dark ones (relative luminance, WCAG weights)."""
-    r, g, b = (c / 255 for c in rgb(hex_colour))
-    return "1F1F1F" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "FFFFFF"
+    """Dark or white text, whichever contrasts more with the fill (WCAG contrast ratio)."""
+    fill = _luminance(hex_colour)
+    dark, light = "1F1F1F", "FFFFFF"
+    return dark if (fill + 0.05) / (_luminance(dark) + 0.05) >= (_luminance(light) + 0.05) / (fill + 0.05) else light

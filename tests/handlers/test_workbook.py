@@ -279,6 +279,6 @@ def test_review_status_boundaries() -> None:
 
 def test_building_modules_do_not_import_openpyxl_until_used() -> None:
     """`cmmi-bot ask` pays nothing for the workbook: importing the handlers leaves openpyxl unloaded."""
-    code = "import sys, handlers, handlers.support.workbook; print(sorted(m for m in ('openpyxl', 'PIL') if m in sys.modules))"
+    code = "import sys, handlers, handlers.support.workbook, handlers.support.heatmap; print(sorted(m for m in ('openpyxl', 'PIL') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
