@@ -222,9 +222,10 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 def _shown(value: Any) -> str:
+    """Roughly what a spreadsheet displays for a value, to size its column."""
     value = value.value if isinstance(value, _Cell) else value
     if isinstance(value, datetime):
-        return "2026-01-01 00:00"
+        return "yyyy-mm-dd hh:mm"
     if isinstance(value, float):
         return "100%"
     return "" if value is None else str(value)
