@@ -752,6 +752,58 @@ def slack_round_trip() -> list[Bench]:
     return results
 
 
+def outputs_at_scale() -> list[Bench]:
+    """The XLSX evidence workbook and the PNG heatmap (ML5) for 50 work groups and 20,000 evidence rows, beside
+    openpyxl writing the same cells without styles, and zlib packing the heatmap's own pixels (PNG's core)."""
+    import io
+    import zlib
+
+    from openpyxl import Workbook
+
+    from handlers.readiness import Readiness, Snapshot, Target
+    from handlers.support.heatmap import render_heatmap
+    from handlers.support.workbook import build_workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        ctx, store = _store_context(Path(folder))
+        groups = [store.add_group("X", f"Group {n:02d}", "U") for n in range(50)]
+        _bulk_evidence(store, "X", groups, 20_000, datetime.now(UTC), spread=True)
+        for g in groups[:25]:
+            for p in ctx.model.practices[:60]:
+                store.rate("X", g, p.id, p.pa, "LI", None, "U")
+        snapshot, items, target, today = Snapshot.load(ctx, store, "X", None), store.list_evidence("X"), Target(level=5), date.today()
+        store.engine.dispose()
+    readiness = Readiness.of(ctx.model, snapshot, target)
+
+    def bare_workbook() -> None:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Evidence")
+        for e in items:
+            sheet.append([e.id, e.process_area, e.practice_key, e.practice_key, e.group, e.kind, e.link, e.note, e.evidence_date,
+                          e.created_by, e.created_at.replace(tzinfo=None), e.evidence_date, "current"])  # fmt: skip
+        matrix = book.create_sheet("Matrix")
+        for p in readiness.practices:
+            matrix.append([p.pa, p.goal_key, p.key, p.title, "LI", *(["LI · 1 item"] * len(readiness.groups))])
+        book.save(io.BytesIO())
+
+    values, floors = paired(lambda: build_workbook(ctx.model, snapshot, target, items, review_months=12, today=today), bare_workbook, 3)
+    png = render_heatmap(readiness, today=today)
+    size = int.from_bytes(png[33:37], "big")  # the one IDAT chunk follows the 8-byte signature and the 25-byte IHDR
+    pixels = zlib.decompress(png[41 : 41 + size])
+    chart, packing = paired(lambda: render_heatmap(readiness, today=today), lambda: zlib.compress(pixels, 6), 7)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    return [
+        Bench("workbook.50_groups_20k_evidence", Stats.of(values), "openpyxl write-only, same cells unstyled", Stats.of(floors)),
+        Bench(
+            "heatmap.ml5_50_groups",
+            Stats.of(chart),
+            "zlib of the same pixels",
+            Stats.of(packing),
+            notes=(f"{width}x{height} px, {len(png):,} bytes",),
+        ),
+    ]
+
+
 @cache
 def _context() -> Context:
     return Context(model=load_model(), index=shared_index())
@@ -767,6 +819,7 @@ BENCHMARKS: list[Callable[[], list[Bench]]] = [
     digest_preparation,
     serving_memory,
     slack_round_trip,
+    outputs_at_scale,
 ]
 
 

@@ -15,6 +15,7 @@ import io
 
 from handlers.core import Context, Reply, Request, Section
 from handlers.readiness import Readiness, Target, report_request
+from handlers.support.cells import cell
 
 USAGE = "export [PA|MLn] [--group NAME]"
 HEADER = (
@@ -29,12 +30,6 @@ HEADER = (
     "evidence_count",
     "evidence",
 )
-
-
-def cell(value: object) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; user text must never do that."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def handle(request: Request, ctx: Context) -> Reply:
