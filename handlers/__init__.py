@@ -5,8 +5,25 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
-from handlers import ask, digest, evidence, export, gaps, group, help, rate, status
-from handlers.core import Context, Reply, Request, Section, UserError
+from handlers import ask, digest, evidence, export, gaps, group, help, home, rate, status
+from handlers.core import (
+    Action,
+    Attachment,
+    Choice,
+    Context,
+    Field,
+    Form,
+    FormError,
+    Inline,
+    Link,
+    Person,
+    Reply,
+    Request,
+    Section,
+    Text,
+    UserError,
+    plain,
+)
 from store import StoreUnavailable
 
 log = logging.getLogger("cmmi_bot.handlers")
@@ -20,6 +37,7 @@ COMMANDS: dict[str, ModuleType] = {
     "group": group,
     "export": export,
     "digest": digest,
+    "home": home,
     "help": help,
 }
 
@@ -59,4 +77,7 @@ def dispatch(request: Request, ctx: Context) -> Reply:
         raise UserError(UNAVAILABLE) from None
 
 
-__all__ = ["COMMANDS", "UNAVAILABLE", "Context", "Reply", "Request", "Section", "UserError", "dispatch", "writes"]
+__all__ = [
+    "COMMANDS", "UNAVAILABLE", "Action", "Attachment", "Choice", "Context", "Field", "Form", "FormError", "Inline", "Link", "Person",
+    "Reply", "Request", "Section", "Text", "UserError", "dispatch", "plain", "writes",
+]  # fmt: skip

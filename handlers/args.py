@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from handlers.core import Context, Request, UserError
+from handlers.core import Choice, Context, Field, Request, UserError
 from model_data import GenericGoal, GenericPractice, Goal, Practice, ProcessArea
 from store import Group, Store
 
@@ -228,3 +228,15 @@ def resolve_group(ctx: Context, request: Request, name: str | None, usage: str) 
 def optional_group(ctx: Context, request: Request, name: str | None, usage: str) -> Group | None:
     """For reports: --group NAME if given, else none (the whole workspace)."""
     return resolve_group(ctx, request, name, usage) if name else None
+
+
+def practice_field(ctx: Context, key: str | None) -> Field:
+    """A form's practice picker, prefilled with `key` (its one choice then carries the title to show)."""
+    title = None
+    if key:
+        try:
+            title = resolve_practice(ctx, [key], None, "")[0].title
+        except UserError:
+            key = None  # not a practice: the person picks one
+    choices = (Choice(key, f"{key} {title}"),) if key and title else ()
+    return Field("practice", "Practice", "practice", choices=choices, value=key, hint="Type a practice ID or words, e.g. progress review")

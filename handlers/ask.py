@@ -163,7 +163,10 @@ def render_answer(model: Model, answer: Answer) -> Reply:
 
 
 def handle(request: Request, ctx: Context) -> Reply:
+    from handlers.support.next_steps import decorate
+
     text = request.text
     if text.lower().startswith("ask ") or text.lower() == "ask":
         text = text[3:]
-    return render_answer(ctx.model, ctx.index.search(text))
+    answer = ctx.index.search(text)
+    return decorate(ctx, request, answer, render_answer(ctx.model, answer))

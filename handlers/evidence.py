@@ -8,6 +8,7 @@ Examples:
   evidence list WMC --group "Service Desk"
   evidence show 12
   evidence remove 12
+  evidence form WMC.SP1.6          (the same as a form: Slack and Teams open it as a dialog)
 Kinds: artifact (a document, ticket, record or link; the default) or affirmation (a statement by the
 people who do the work). A generic practice names its process area: WMC.GP2.8 or GP2.8 --pa WMC.
 The work group is --group NAME, or the one bound to the channel with `group use NAME`.
@@ -19,6 +20,8 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.args import (
+    MAX_LINK,
+    MAX_NOTE,
     PracticeRef,
     check_note,
     need_store,
@@ -30,27 +33,141 @@ from handlers.args import (
     split_words,
     take_options,
 )
-from handlers.core import Context, Reply, Request, Section, UserError
-from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound
+from handlers.core import Choice, Context, Field, Form, FormError, Link, Reply, Request, Section, Text, UserError
+from handlers.support.actions import Kind
+from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
+USAGE_FORM = "evidence form [PRACTICE]"
 WRITES = frozenset({"add", "remove"})  # verbs that change stored data (see handlers.writes)
 USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME]"
 LIST_LIMIT = 25
 
 
-def describe_item(item: EvidenceItem) -> str:
-    parts = [f"#{item.id} {item.practice_key}", item.group, item.kind, item.evidence_date.isoformat()]
-    text = " · ".join(parts)
-    if item.link:
-        text += f" · {item.link}"
+def describe_item(item: EvidenceItem) -> Text:
+    """One line for an evidence item; its link is a link people can click."""
+    text = " · ".join((f"#{item.id} {item.practice_key}", item.group, item.kind, item.evidence_date.isoformat()))
+    note = ""
     if item.note:
-        note = item.note if len(item.note) <= 140 else item.note[:139] + "…"
-        text += f" · {note}"
-    return text
+        note = " · " + (item.note if len(item.note) <= 140 else item.note[:139] + "…")
+    if item.link:
+        return (text + " · ", Link(item.link), note)
+    return text + note
+
+
+KIND_CHOICES = (
+    Choice("artifact", "Artifact (a document, ticket, record)"),
+    Choice("affirmation", "Affirmation (a statement by the people)"),
+)
+FORM_HINTS = {
+    "link": "A link to the document, ticket or record (the message's link when logged from a message).",
+    "note": "What this shows. A link or a note is needed.",
+    "date": "When the evidence was produced; empty means today.",
+}
+
+
+def evidence_form(ctx: Context, request: Request, values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> Form:
+    """The form for logging evidence, prefilled with `values` (a practice, the channel's work group, a message's link...)."""
+    store = need_store(ctx)
+    values = dict(values or {})
+    groups = store.list_groups(request.workspace_id)
+    if not groups:
+        raise UserError('Evidence belongs to a work group, and this workspace has none yet. Create one first: group add "Service Desk"')
+    if not values.get("group"):
+        bound = store.channel_group(request.workspace_id, request.channel_id)
+        values["group"] = str(bound.id) if bound else ""
+    return Form(
+        id=Kind.LOG_EVIDENCE,
+        title="Log CMMI evidence",
+        submit="Log",
+        command="evidence add",
+        fields=(
+            Field(
+                "practice",
+                "Practice",
+                "practice",
+                value=values.get("practice") or None,
+                hint="Type a practice ID or words, e.g. progress review",
+            ),
+            Field(
+                "group",
+                "Work group",
+                "choice",
+                choices=tuple(Choice(str(g.id), g.name) for g in groups[:100]),
+                value=values["group"] or None,
+            ),
+            Field("kind", "Kind", "choice", choices=KIND_CHOICES, value=values.get("kind") or "artifact"),
+            Field("link", "Link", "url", required=False, value=values.get("link") or None, hint=FORM_HINTS["link"], max_length=MAX_LINK),
+            Field(
+                "note", "Note", "long_text", required=False, value=values.get("note") or None, hint=FORM_HINTS["note"], max_length=MAX_NOTE
+            ),
+            Field("date", "Evidence date", "date", required=False, value=values.get("date") or None, hint=FORM_HINTS["date"]),
+        ),
+        errors=dict(errors or {}),
+    )
+
+
+def _form(words: list[str], request: Request, ctx: Context) -> Reply:
+    """The evidence form: for a practice, to replace evidence #N (prefilled from it), or prefilled by the transport."""
+    store = need_store(ctx)
+    values = {k: v for k, v in (request.form or {}).items() if k in ("practice", "link", "note", "group", "kind", "date")}
+    if len(words) == 1 and words[0].lstrip("#").isdecimal() and words[0].lstrip("#").isascii():
+        item = _get(store, request, int(words[0].lstrip("#")))
+        values.update(practice=item.practice_key, group=str(item.group_id), kind=item.kind, link=item.link or "", note=item.note or "")
+    elif words:
+        practice, used = resolve_practice(ctx, words, None, USAGE_FORM)
+        if used != len(words):
+            raise UserError(f"Name one practice. Usage: {USAGE_FORM}")
+        values["practice"] = practice.key
+    if values.get("note"):
+        values["note"] = values["note"][:MAX_NOTE]
+    form = evidence_form(ctx, request, values)
+    what = f" for {values['practice']}" if values.get("practice") else ""
+    return Reply(text=f"Log evidence{what}", sections=(Section(body=f"Fill in the form to log evidence{what}."),), form=form)
+
+
+def _add_from_form(request: Request, ctx: Context) -> Reply:
+    """A submitted evidence form: every field checked, all problems reported at once, nothing stored unless all are fine."""
+    store = need_store(ctx)
+    values = {k: str(v) for k, v in (request.form or {}).items()}
+    errors: dict[str, str] = {}
+    practice = group = evidence_date = None
+    link = note = None
+    try:
+        practice = resolve_practice(ctx, [values.get("practice", "").strip()], None, "pick a practice from the list")[0]
+    except UserError as exc:
+        errors["practice"] = "Pick a practice from the list, e.g. WMC.SP1.6." if not values.get("practice") else str(exc)
+    group = next((g for g in store.list_groups(request.workspace_id) if str(g.id) == values.get("group")), None)
+    if group is None:
+        errors["group"] = "Pick a work group from the list."
+    kind = values.get("kind") or "artifact"
+    if kind not in KINDS:
+        errors["kind"] = "Pick artifact or affirmation."
+    try:
+        link = parse_link(values["link"].strip()) if values.get("link", "").strip() else None
+        if values.get("link", "").strip() and link is None:
+            raise UserError("That is not a link. Use a full address such as https://wiki.example.com/page.")
+    except UserError as exc:
+        errors["link"] = str(exc)
+    try:
+        note = check_note(values.get("note", ""))
+    except UserError:
+        errors["note"] = f"Keep the note to {MAX_NOTE:,} characters or fewer."
+    today = store.clock().date()
+    try:
+        evidence_date = parse_date(values["date"], today) if values.get("date") else today
+    except UserError as exc:
+        errors["date"] = str(exc).replace("--date ", "")
+    if link is None and note is None and "link" not in errors and "note" not in errors:
+        errors["note"] = "Add a link or a note that says what the evidence is."
+    if errors or practice is None or group is None:
+        raise FormError(evidence_form(ctx, request, values, errors))
+    return add_evidence(request, ctx, practice=practice, group=group, kind=kind, link=link, note=note, evidence_date=evidence_date)
 
 
 def _add(words: list[str], request: Request, ctx: Context) -> Reply:
+    if request.form is not None:
+        return _add_from_form(request, ctx)
     store = need_store(ctx)
     positional, options = take_options(words, ("kind", "group", "date", "pa"), USAGE_ADD)
     practice, used = resolve_practice(ctx, positional, options.get("pa"), USAGE_ADD)
@@ -146,6 +263,13 @@ def _evidence_id(words: list[str], verb: str) -> int:
     return int(words[0].lstrip("#"))
 
 
+def _get(store: Store, request: Request, evidence_id: int) -> EvidenceItem:
+    try:
+        return store.get_evidence(request.workspace_id, evidence_id)[0]
+    except NotFound:
+        raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
+
+
 def _show(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     evidence_id = _evidence_id(words, "show")
@@ -185,7 +309,7 @@ def _remove(words: list[str], request: Request, ctx: Context) -> Reply:
     )
 
 
-SUBCOMMANDS = {"add": _add, "list": _list, "show": _show, "remove": _remove}
+SUBCOMMANDS = {"add": _add, "list": _list, "show": _show, "remove": _remove, "form": _form}
 
 
 def handle(request: Request, ctx: Context) -> Reply:

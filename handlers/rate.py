@@ -4,24 +4,102 @@ Examples:
   rate WMC.SP1.6 LI weekly reviews happen but minutes are patchy
   rate IRP.SP2.1 FI --group "Service Desk"
   rate WMC.GP2.8 PI
+  rate form WMC.SP1.6          (the same as a form: Slack and Teams open it as a dialog)
 FI fully, LI largely, PI partially, NI not implemented, NY not yet (the work has not reached that point).
 Every rating is kept; the newest per practice and work group counts. See `help status` for the roll-up.
 """
 
 from __future__ import annotations
 
-from handlers.args import check_note, need_store, resolve_group, resolve_practice, split_words, take_options
-from handlers.core import Context, Reply, Request, Section, UserError
-from store import RATINGS
+from handlers.args import (
+    MAX_NOTE,
+    PracticeRef,
+    check_note,
+    need_store,
+    practice_field,
+    resolve_group,
+    resolve_practice,
+    split_words,
+    take_options,
+)
+from handlers.core import Choice, Context, Field, Form, FormError, Reply, Request, Section, UserError
+from handlers.support.actions import Kind, rating_choices
+from store import RATINGS, Group
 
 USAGE = "rate PRACTICE FI|LI|PI|NI|NY [note...] [--group NAME]"
 WRITES = frozenset({"*"})  # every rate changes stored data (see handlers.writes)
 MEANING = {"FI": "fully implemented", "LI": "largely implemented", "PI": "partially implemented", "NI": "not implemented", "NY": "not yet"}
 
 
-def handle(request: Request, ctx: Context) -> Reply:
+def rate_form(ctx: Context, request: Request, values: dict[str, str], errors: dict[str, str] | None = None) -> Form:
     store = need_store(ctx)
+    groups = store.list_groups(request.workspace_id)
+    if not groups:
+        raise UserError('Ratings belong to a work group, and this workspace has none yet. Create one first: group add "Service Desk"')
+    if not values.get("group"):
+        bound = store.channel_group(request.workspace_id, request.channel_id)
+        values = {**values, "group": str(bound.id) if bound else ""}
+    return Form(
+        id=Kind.RATE,
+        title="Rate a practice",
+        submit="Rate",
+        command="rate",
+        fields=(
+            practice_field(ctx, values.get("practice")),
+            Field(
+                "group",
+                "Work group",
+                "choice",
+                choices=tuple(Choice(str(g.id), g.name) for g in groups[:100]),
+                value=values["group"] or None,
+            ),
+            Field("rating", "Characterization", "choice", choices=rating_choices(), value=values.get("rating") or None),
+            Field("note", "Note", "long_text", required=False, value=values.get("note") or None, max_length=MAX_NOTE),
+        ),
+        errors=dict(errors or {}),
+    )
+
+
+def _form(words: list[str], request: Request, ctx: Context) -> Reply:
+    practice, used = resolve_practice(ctx, words, None, "rate form PRACTICE")
+    if used != len(words):
+        raise UserError("Name one practice, e.g. rate form WMC.SP1.6")
+    form = rate_form(ctx, request, {"practice": practice.key})
+    return Reply(text=f"Rate {practice.key}", sections=(Section(body=f"Fill in the form to rate {practice.key}."),), form=form)
+
+
+def _from_form(request: Request, ctx: Context) -> Reply:
+    store = need_store(ctx)
+    values = {k: str(v) for k, v in (request.form or {}).items()}
+    errors: dict[str, str] = {}
+    practice: PracticeRef | None = None
+    try:
+        practice = resolve_practice(ctx, [values.get("practice", "").strip()], None, "pick a practice from the list")[0]
+    except UserError as exc:
+        errors["practice"] = "Pick a practice from the list, e.g. WMC.SP1.6." if not values.get("practice") else str(exc)
+    group: Group | None = next((g for g in store.list_groups(request.workspace_id) if str(g.id) == values.get("group")), None)
+    if group is None:
+        errors["group"] = "Pick a work group from the list."
+    value = values.get("rating", "").upper()
+    if value not in RATINGS:
+        errors["rating"] = "Pick one of FI, LI, PI, NI or NY."
+    note = None
+    try:
+        note = check_note(values.get("note", ""))
+    except UserError:
+        errors["note"] = f"Keep the note to {MAX_NOTE:,} characters or fewer."
+    if errors or practice is None or group is None:
+        raise FormError(rate_form(ctx, request, values, errors))
+    return _rate(ctx, request, practice, group, value, note)
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    need_store(ctx)
+    if request.form is not None:
+        return _from_form(request, ctx)
     words, options = take_options(split_words(request.text)[1:], ("group", "pa"), USAGE)
+    if words and words[0].lower() == "form":
+        return _form(words[1:], request, ctx)
     practice, used = resolve_practice(ctx, words, options.get("pa"), USAGE)
     rest = words[used:]
     if not rest or rest[0].upper() not in RATINGS:
@@ -30,6 +108,11 @@ def handle(request: Request, ctx: Context) -> Reply:
     value = rest[0].upper()
     note = check_note(" ".join(rest[1:]))
     group = resolve_group(ctx, request, options.get("group"), USAGE)
+    return _rate(ctx, request, practice, group, value, note)
+
+
+def _rate(ctx: Context, request: Request, practice: PracticeRef, group: Group, value: str, note: str | None) -> Reply:
+    store = need_store(ctx)
     _, previous = store.rate(request.workspace_id, group, practice.key, practice.process_area, value, note, request.user_id)
     change = f" (was {previous.value})" if previous and previous.value != value else (" (unchanged)" if previous else "")
     fields = [("Work group", group.name), ("Rating", f"{value}, {MEANING[value]}{change}")]

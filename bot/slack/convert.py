@@ -58,6 +58,24 @@ def from_share(body: Mapping[str, Any], value: str) -> Request:
     )
 
 
+def from_action(body: Mapping[str, Any], command: str) -> Request:
+    """A press of a button (or a pick in a menu) the core asked for: its command, run as the presser. On the Home tab,
+    which has no channel, the person's own ID stands for the place (what they do there concerns only them)."""
+    user = body.get("user") or {}
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
+    channel_id = channel.get("id") or container.get("channel_id") or user.get("id") or ""
+    return Request(
+        text=command,
+        user_id=user.get("id") or "",
+        workspace_id=workspace_of(body),
+        channel_id=channel_id,
+        thread_id=(body.get("message") or {}).get("thread_ts"),
+        transport=TRANSPORT,
+        via="action",
+    )
+
+
 def workspace_of(body: Mapping[str, Any]) -> str:
     """The workspace of an interactive payload (shortcut, modal): its team, else the user's team."""
     team = body.get("team") or {}

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers import Reply, Section
+from handlers import Action, Inline, Link, Person, Reply, Section, Text, plain
 
 # Slack's published limits (Block Kit reference).
 MAX_BLOCKS = 50  # per message
@@ -20,8 +20,14 @@ MAX_BUTTON_VALUE = 2000
 # The top-level text is what notifications and screen readers show; Slack accepts far more, people read far less.
 MAX_FALLBACK_TEXT = 3000
 
+MAX_BUTTON_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_ACTION_ELEMENTS = 25  # per actions block
+
 SHARE_ACTION = "share_answer"
 SHARE_LABEL = "Share in channel"
+ACTION_PREFIX = "cmmi:"  # action_id of every button the core asked for: cmmi:<kind>:<n>
+_STYLES = {"primary": "primary", "danger": "danger"}
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _LONGEST_ENTITY = len("&amp;")
@@ -67,9 +73,40 @@ def _split(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def _mrkdwn(text: str) -> dict[str, Any]:
+def _mrkdwn(text: str, verbatim: bool = True) -> dict[str, Any]:
     # verbatim: Slack must not turn bare URLs, #channel names or @here in model or user text into links or mentions.
-    return {"type": "mrkdwn", "text": text, "verbatim": True}
+    # Text that carries our own links is sent without it (so they are clickable); its plain words are defused instead.
+    return {"type": "mrkdwn", "text": text, "verbatim": verbatim}
+
+
+def _defuse(text: str) -> str:
+    """Escaped words for a non-verbatim text: a word joiner after each @ keeps Slack from reading @here or @channel."""
+    return text.replace("@", "@\u2060")
+
+
+def _link_url(url: str) -> str:
+    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+
+
+def inline(part: Inline, *, verbatim: bool = True) -> str:
+    """One piece of text in mrkdwn: words escaped, a person as a mention, a link as <url|label>."""
+    if isinstance(part, Person):
+        return f"<@{part.user_id}>" if _USER_ID.match(part.user_id) else escape(part.user_id)
+    if isinstance(part, Link):
+        label = escape(part.label or part.url).replace("|", "\u2758")
+        return f"<{_link_url(part.url)}|{label}>"
+    return escape(part) if verbatim else _defuse(escape(part))
+
+
+def has_link(text: Text) -> bool:
+    return not isinstance(text, str) and any(isinstance(p, Link) for p in text)
+
+
+def mrkdwn_text(text: Text, *, verbatim: bool = True) -> str:
+    """Text as mrkdwn: everything escaped, people as mentions, links as links."""
+    if isinstance(text, str):
+        return escape(text) if verbatim else _defuse(escape(text))
+    return "".join(inline(p, verbatim=verbatim) for p in text)
 
 
 def _context(text: str) -> dict[str, Any]:
@@ -90,6 +127,12 @@ class _Blocks:
         self.weights.append(weight)
 
     def section(self, section: Section) -> None:
+        linked = any(has_link(t) for t in (section.body, *section.items, *(v for _, v in section.fields)))
+        verbatim = not linked
+
+        def md(text: Text) -> str:
+            return mrkdwn_text(text, verbatim=verbatim)
+
         title_line = ""
         if section.title:
             if not self.header_used:
@@ -102,19 +145,19 @@ class _Blocks:
         counted = bool(section.title and not title_line)  # a header already stands for this section
         fields = []
         for name, value in section.fields:
-            text, cut = _clip(f"*{escape(name)}*\n{escape(value)}", MAX_FIELD_TEXT)
+            text, cut = _clip(f"*{escape(name)}*\n{md(value)}", MAX_FIELD_TEXT)
             self.shortened += cut
-            fields.append(_mrkdwn(text))
-        bullets = "\n".join(f"• {escape(item)}" for item in section.items)
+            fields.append(_mrkdwn(text, verbatim))
+        bullets = "\n".join(f"• {md(item)}" for item in section.items)
         # Title, body and list read as one piece of text; fields sit under the body, so a list after them starts anew.
-        lead = "\n".join(part for part in (title_line, escape(section.body), "" if fields else bullets) if part)
-        blocks = [{"type": "section", "text": _mrkdwn(piece)} for piece in _split(lead, MAX_SECTION_TEXT)]
+        lead = "\n".join(part for part in (title_line, md(section.body), "" if fields else bullets) if part)
+        blocks = [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(lead, MAX_SECTION_TEXT)]
         groups = [fields[i : i + MAX_FIELDS] for i in range(0, len(fields), MAX_FIELDS)]
         if blocks and groups:
             blocks[-1]["fields"] = groups.pop(0)
         blocks += [{"type": "section", "fields": group} for group in groups]
         if fields:
-            blocks += [{"type": "section", "text": _mrkdwn(piece)} for piece in _split(bullets, MAX_SECTION_TEXT)]
+            blocks += [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(bullets, MAX_SECTION_TEXT)]
         for block in blocks:
             text = block.get("text", {}).get("text", "")
             self.add(block, weight=(0 if counted else 1) + sum(line.startswith("• ") for line in text.split("\n")))
@@ -123,6 +166,39 @@ class _Blocks:
             text, cut = _clip(escape(section.note), MAX_CONTEXT_TEXT)
             self.shortened += cut
             self.add(_context(text))
+        if section.actions:
+            self.add(actions_block(section.actions))
+
+
+def button(action: Action, n: int) -> dict[str, Any]:
+    """A core action as a Block Kit button (or a menu when it has choices); its value is the command it runs."""
+    action_id = f"{ACTION_PREFIX}{action.id}:{n}"
+    label, _ = _clip(action.label, MAX_BUTTON_TEXT)
+    if action.choices:
+        options = [
+            {
+                "text": {"type": "plain_text", "text": _clip(c.label, MAX_BUTTON_TEXT)[0]},
+                "value": action.command.replace("{value}", c.value),
+            }
+            for c in action.choices
+            if len(action.command.replace("{value}", c.value)) <= MAX_OPTION_VALUE
+        ][:100]
+        return {"type": "static_select", "action_id": action_id, "placeholder": {"type": "plain_text", "text": label}, "options": options}
+    element: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label, "emoji": True}}
+    element["value"] = action.command
+    if action.style in _STYLES:
+        element["style"] = _STYLES[action.style]
+    return element
+
+
+def usable(action: Action) -> bool:
+    """Slack carries at most 2,000 characters in a button's value: an action whose command is longer is left out."""
+    return len(action.command) <= MAX_BUTTON_VALUE and (not action.choices or "{value}" in action.command)
+
+
+def actions_block(actions: tuple[Action, ...]) -> dict[str, Any]:
+    shown = [a for a in actions if usable(a)][:MAX_ACTION_ELEMENTS]
+    return {"type": "actions", "elements": [button(a, n) for n, a in enumerate(shown)]}
 
 
 def message(
@@ -149,9 +225,12 @@ def message(
         out.section(section)
 
     tail: list[dict[str, Any]] = []
+    buttons = [button(a, n) for n, a in enumerate(a for a in reply.actions if usable(a))][: MAX_ACTION_ELEMENTS - 1]
     if share_value and len(share_value) <= MAX_BUTTON_VALUE:
-        button = {"type": "button", "text": {"type": "plain_text", "text": SHARE_LABEL}, "action_id": SHARE_ACTION, "value": share_value}
-        tail.append({"type": "actions", "elements": [button]})
+        share = {"type": "button", "text": {"type": "plain_text", "text": SHARE_LABEL}, "action_id": SHARE_ACTION, "value": share_value}
+        buttons.append(share)
+    if buttons:
+        tail.append({"type": "actions", "elements": buttons})
 
     blocks, dropped = out.blocks, 0
     room = max_blocks - len(tail)
@@ -170,11 +249,12 @@ def message(
     return {"text": fallback, "blocks": [*blocks, *tail]}
 
 
-def notice(text: str) -> dict[str, Any]:
+def notice(text: Text) -> dict[str, Any]:
     """A short message with no structure: what went wrong and what to type instead, or an apology."""
-    escaped = escape(text)
-    fallback, _ = _clip(escaped, MAX_FALLBACK_TEXT)
+    verbatim = not has_link(text)
+    escaped = mrkdwn_text(text, verbatim=verbatim)
+    fallback, _ = _clip(escape(plain(text)), MAX_FALLBACK_TEXT)
     return {
         "text": fallback,
-        "blocks": [{"type": "section", "text": _mrkdwn(piece)} for piece in _split(escaped, MAX_SECTION_TEXT)][:MAX_BLOCKS],
+        "blocks": [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(escaped, MAX_SECTION_TEXT)][:MAX_BLOCKS],
     }

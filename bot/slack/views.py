@@ -1,26 +1,16 @@
-"""Render Slack surfaces other than messages in Block Kit: the evidence modal, the picker's options, the Home tab."""
+"""Render Slack surfaces other than messages in Block Kit: the core's forms as modals, the picker's options, the Home tab."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.slack import render
-from bot.slack.modal import DATE, GROUP, KIND, NOTE, PRACTICE
-from handlers import Reply
-from handlers.args import MAX_NOTE
-from store import Group
+from handlers import Choice, Field, Form, Reply
 
-MODAL_CALLBACK = "log_evidence_modal"
 MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
 MAX_OPTIONS = 100
 MAX_TITLE = 24  # a modal's title
 MAX_EXCERPT = 300
-NO_GROUPS = (
-    "Evidence belongs to a work group, and this workspace has none yet.\n"
-    '1. Create one: `/cmmi group add "Service Desk"`\n'
-    "2. Bind the channel to it: `/cmmi group use Service Desk`\n"
-    "Then try *Log as CMMI evidence* again."
-)
 
 
 def _plain(text: str, limit: int = 3000) -> dict[str, Any]:
@@ -36,58 +26,92 @@ def practice_options(choices: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [option(key, f"{key} {title}") for key, title in choices[:MAX_OPTIONS]]
 
 
-def _input(block: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None) -> dict[str, Any]:
-    out = {"type": "input", "block_id": block, "label": _plain(label), "element": {**element, "action_id": block}, "optional": optional}
-    if hint:
-        out["hint"] = _plain(hint)
+FORM_CALLBACK = "cmmi_form"  # every form the core asks for
+MAX_METADATA = 3000  # Slack's limit for private_metadata
+
+
+def _option(choice: Choice) -> dict[str, Any]:
+    return option(choice.value, choice.label)
+
+
+def _element(field: Field) -> dict[str, Any]:
+    chosen = next((c for c in field.choices if c.value == field.value), None)
+    if field.kind == "practice":
+        element: dict[str, Any] = {"type": "external_select", "min_query_length": 2, "placeholder": _plain("Type a practice ID or words")}
+        if chosen:
+            element["initial_option"] = _option(chosen)
+        return element
+    if field.kind == "choice":
+        element = {"type": "static_select", "options": [_option(c) for c in field.choices[:MAX_OPTIONS]]}
+        if chosen:
+            element["initial_option"] = _option(chosen)
+        return element
+    if field.kind == "date":
+        element = {"type": "datepicker"}
+        if field.value:
+            element["initial_date"] = field.value
+        return element
+    element = {"type": "plain_text_input", "multiline": field.kind == "long_text"}
+    if field.max_length:
+        element["max_length"] = field.max_length
+    if field.value:
+        element["initial_value"] = field.value[: field.max_length or 3000]
+    return element
+
+
+def _input(field: Field) -> dict[str, Any]:
+    # block_id == action_id == the field's name, so the submission's values and errors are keyed by it.
+    out = {
+        "type": "input",
+        "block_id": field.name,
+        "label": _plain(field.label, 2000),
+        "element": {**_element(field), "action_id": field.name},
+        "optional": not field.required,
+    }
+    if field.hint:
+        out["hint"] = _plain(field.hint, 2000)
     return out
 
 
-def evidence_modal(groups: list[Group], initial_group: Group | None, private_metadata: str, excerpt: str) -> dict[str, Any]:
-    """The modal the message shortcut opens. Groups beyond Slack's 100 options are left out (the bound one stays)."""
-    shown = groups[:MAX_OPTIONS]
-    if initial_group and initial_group not in shown:
-        shown = [initial_group, *groups[: MAX_OPTIONS - 1]]
-    group_select: dict[str, Any] = {"type": "static_select", "options": [option(str(g.id), g.name) for g in shown]}
-    if initial_group:
-        group_select["initial_option"] = option(str(initial_group.id), initial_group.name)
-    kinds = [option("artifact", "Artifact (a document, ticket, record)"), option("affirmation", "Affirmation (a statement by the people)")]
+def form_view(form: Form, private_metadata: str, excerpt: str = "") -> dict[str, Any]:
+    """A core form as a modal; `private_metadata` (kept by Slack, never shown) says what its submission runs and where."""
     blocks: list[dict[str, Any]] = []
     if excerpt:
         blocks.append({"type": "context", "elements": [_plain(excerpt, MAX_EXCERPT)]})
-    blocks += [
-        _input(
-            PRACTICE,
-            "Practice",
-            {"type": "external_select", "min_query_length": 2, "placeholder": _plain("Type a practice ID or words, e.g. progress review")},
-        ),
-        _input(GROUP, "Work group", group_select),
-        _input(KIND, "Kind", {"type": "radio_buttons", "options": kinds, "initial_option": kinds[0]}),
-        _input(
-            NOTE,
-            "Note",
-            {"type": "plain_text_input", "multiline": True, "max_length": MAX_NOTE},
-            optional=True,
-            hint="What this message shows. The message's link is stored with it.",
-        ),
-        _input(DATE, "Evidence date", {"type": "datepicker"}, optional=True, hint="When the evidence was produced; empty means today."),
-    ]
+    blocks += [_input(f) for f in form.fields]
     return {
         "type": "modal",
-        "callback_id": MODAL_CALLBACK,
-        "title": _plain("Log CMMI evidence", MAX_TITLE),
-        "submit": _plain("Log"),
+        "callback_id": FORM_CALLBACK,
+        "title": _plain(form.title, MAX_TITLE),
+        "submit": _plain(form.submit, MAX_TITLE),
         "close": _plain("Cancel"),
         "private_metadata": private_metadata,
         "blocks": blocks,
     }
 
 
-def notice_modal(text: str) -> dict[str, Any]:
-    """A modal with only something to read: shown instead of the form when it cannot be filled in (no work groups yet)."""
+def read_values(state_values: dict[str, Any]) -> dict[str, str]:
+    """A submitted modal's values by field name (a choice's value, a date, or the text typed)."""
+    values: dict[str, str] = {}
+    for block, elements in (state_values or {}).items():
+        element = (elements or {}).get(block) if isinstance(elements, dict) else None
+        if not isinstance(element, dict):
+            continue
+        picked = element.get("selected_option")
+        if isinstance(picked, dict):
+            values[block] = str(picked.get("value") or "")
+        elif element.get("selected_date"):
+            values[block] = str(element["selected_date"])
+        elif element.get("value") is not None:
+            values[block] = str(element["value"])
+    return values
+
+
+def notice_modal(text: str, title: str = "cmmi-bot") -> dict[str, Any]:
+    """A modal with only something to read: shown instead of a form that cannot be filled in (no work groups yet)."""
     return {
         "type": "modal",
-        "title": _plain("Log CMMI evidence", MAX_TITLE),
+        "title": _plain(title, MAX_TITLE),
         "close": _plain("OK"),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
     }

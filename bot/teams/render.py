@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from handlers import COMMANDS, Reply, Request, Section, command_for
+from handlers import COMMANDS, Link, Person, Reply, Request, Section, Text, command_for
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"  # the newest Adaptive Card version Teams renders on every client
@@ -29,6 +29,22 @@ def escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN.sub(r"\\\1", text)
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def md(text: Text, names: dict[str, str] | None = None) -> str:
+    """Text as Teams markdown: words escaped, a person by name where known, a link as [label](url)."""
+    if isinstance(text, str):
+        return escape(text)
+    out = []
+    for part in text:
+        if isinstance(part, Person):
+            out.append(escape((names or {}).get(part.user_id) or part.user_id))
+        elif isinstance(part, Link):
+            url = part.url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+            out.append(f"[{escape(part.label or part.url)}]({url})")
+        else:
+            out.append(escape(part))
+    return "".join(out)
 
 
 def wants_card(reply: Reply, text: str) -> bool:
@@ -58,12 +74,12 @@ def _section_elements(section: Section, first: bool) -> list[dict[str, Any]]:
         size = "Large" if first else "Medium"
         elements.append(_text_block(escape(section.title), weight="Bolder", size=size, spacing="Medium" if not first else "None"))
     if section.body:
-        elements.append(_text_block(escape(section.body)))
+        elements.append(_text_block(md(section.body)))
     if section.fields:
-        facts = [{"title": escape(name), "value": escape(value)} for name, value in section.fields]
+        facts = [{"title": escape(name), "value": md(value)} for name, value in section.fields]
         elements.append({"type": "FactSet", "facts": facts})
     if section.items:
-        elements.append(_text_block("\n".join(f"- {escape(item)}" for item in section.items)))
+        elements.append(_text_block("\n".join(f"- {md(item)}" for item in section.items)))
     if section.note:
         elements.append(_text_block(escape(section.note), isSubtle=True, size="Small"))
     return elements
@@ -112,10 +128,10 @@ def _section_markdown(section: Section) -> str:
     if section.title:
         parts.append(f"**{escape(section.title)}**")
     if section.body:
-        parts.append(escape(section.body))
-    parts += [f"**{escape(name)}**: {escape(value)}" for name, value in section.fields]
+        parts.append(md(section.body))
+    parts += [f"**{escape(name)}**: {md(value)}" for name, value in section.fields]
     if section.items:
-        parts.append("\n".join(f"- {escape(item)}" for item in section.items))
+        parts.append("\n".join(f"- {md(item)}" for item in section.items))
     if section.note:
         parts.append(f"_{escape(section.note)}_")
     return "\n\n".join(parts)
@@ -135,9 +151,9 @@ def text_message(reply: Reply) -> dict[str, Any]:
     return {"type": "message", "textFormat": "markdown", "text": _clip(text)}
 
 
-def notice(text: str) -> dict[str, Any]:
+def notice(text: Text) -> dict[str, Any]:
     """A short message with no structure: what went wrong and what to type instead, or an apology."""
-    return {"type": "message", "textFormat": "markdown", "text": _clip(escape(text))}
+    return {"type": "message", "textFormat": "markdown", "text": _clip(md(text))}
 
 
 def export_message(reply: Reply, request: Request) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.slack import modal, render
+from bot.slack import render
 from bot.slack.listeners import actions, commands, events, views
 from bot.slack.listeners.base import DEPS, Deps
 
@@ -25,9 +26,10 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_mention")(events.app_mention)
     app.event("message")(events.message)
     app.event("app_home_opened")(events.app_home_opened)
+    app.action(re.compile(f"^{re.escape(render.ACTION_PREFIX)}"))(actions.core_action)
     app.shortcut(views.LOG_EVIDENCE_SHORTCUT)(views.open_evidence_form)
-    app.options(modal.PRACTICE)(views.practice_options)
-    app.view(views.MODAL_CALLBACK)(views.evidence_submitted)
+    app.options(views.PRACTICE_FIELD)(views.practice_options)
+    app.view(views.FORM_CALLBACK)(views.form_submitted)
 
 
 __all__ = ["Deps", "register"]

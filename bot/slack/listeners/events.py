@@ -12,10 +12,8 @@ from slack_sdk import WebClient
 
 from bot import edge
 from bot.slack import convert, render, views
-from bot.slack.home import home_reply
 from bot.slack.listeners.base import Deps, deps_of
-from handlers import UNAVAILABLE, Reply, Request, Section
-from store import StoreUnavailable
+from handlers import Reply, Request, Section
 
 log = logging.getLogger("cmmi_bot.slack")
 
@@ -67,13 +65,12 @@ def app_home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltCo
     deps_of(context).work.submit(publish_home, deps_of(context), convert.workspace_of(body), event["user"], client)
 
 
-def publish_home(deps: Deps, workspace_id: str, user_id: str, client: WebClient) -> None:
+def publish_home(deps: Deps, workspace_id: str, user_id: str, client: WebClient, command: str = "home") -> None:
+    """Draw (or redraw) a person's Home tab: the `home` dashboard, or what went wrong in its place."""
     try:
-        try:
-            reply = home_reply(deps.ctx, workspace_id, user_id)
-        except StoreUnavailable:
-            log.warning("database unavailable drawing App Home", exc_info=True)
-            reply = Reply(text=UNAVAILABLE, sections=(Section(body=UNAVAILABLE),))
+        request = Request(text=command, user_id=user_id, workspace_id=workspace_id, channel_id=user_id, transport=convert.TRANSPORT)
+        outcome = edge.run(deps.who(request, client), deps.ctx, kind="App Home")
+        reply = outcome.reply or Reply(text=outcome.notice or "", sections=(Section(body=outcome.notice or ""),))
         client.views_publish(user_id=user_id, view=views.home(reply))
     except Exception:
         edge.apology("App Home", "slack")

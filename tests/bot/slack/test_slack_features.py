@@ -13,7 +13,7 @@ import pytest
 from conftest import Served, SlackSender, serving, slack_settings
 from fake_slack import RESPONSE_URL, TEAM_ID, FakeSlack
 
-from bot.slack import modal, render, views
+from bot.slack import render, views
 from bot.slack.app import build_app
 from bot.slack.listeners import views as view_listeners
 from bot.slack.listeners.base import CANNOT_POST_HERE
@@ -131,12 +131,12 @@ def search(slack: SlackSender, query: str) -> list[dict[str, Any]]:
     sent = slack.interactive(
         {
             "type": "block_suggestion",
-            "action_id": modal.PRACTICE,
-            "block_id": modal.PRACTICE,
+            "action_id": "practice",
+            "block_id": "practice",
             "value": query,
             "team": {"id": TEAM_ID},
             "user": {"id": "U0ALICE", "team_id": TEAM_ID},
-            "view": {"id": "V0FAKE", "callback_id": views.MODAL_CALLBACK, "type": "modal"},
+            "view": {"id": "V0FAKE", "callback_id": views.FORM_CALLBACK, "type": "modal"},
         }
     )
     assert sent.status == 200
@@ -162,17 +162,20 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     shortcut(slack)
     [opened] = fake_slack.wait_for("views.open")
     view = opened.body["view"]
-    assert view["callback_id"] == views.MODAL_CALLBACK
+    assert view["callback_id"] == views.FORM_CALLBACK
     blocks = {b.get("block_id"): b for b in view["blocks"]}
-    assert blocks[modal.PRACTICE]["element"]["type"] == "external_select"
-    assert blocks[modal.GROUP]["element"]["initial_option"]["value"] == str(group.id)  # the channel's group is preselected
-    assert {o["text"]["text"] for o in blocks[modal.GROUP]["element"]["options"]} >= {"Modal Desk", "Other Desk"}
-    assert blocks[modal.NOTE]["element"]["max_length"] == 2000
-    # The message's link is asked for when the form opens, so a failure shows before anyone types anything.
+    assert blocks["practice"]["element"]["type"] == "external_select"
+    assert blocks["group"]["element"]["initial_option"]["value"] == str(group.id)  # the channel's group is preselected
+    assert {o["text"]["text"] for o in blocks["group"]["element"]["options"]} >= {"Modal Desk", "Other Desk"}
+    assert blocks["note"]["element"]["max_length"] == 2000
+    # The message's link is asked for when the form opens, so a failure shows before anyone types anything; it and
+    # the message's text are prefilled.
     [permalink_call] = fake_slack.calls("chat.getPermalink")
     assert (permalink_call.body["channel"], permalink_call.body["message_ts"]) == ("C0WORK", "1700000900.000900")
     link = "https://fake.slack.test/archives/C0WORK/p1700000900000900"
-    assert json.loads(view["private_metadata"]) == {"channel": "C0WORK", "ts": "1700000900.000900", "link": link}
+    assert blocks["link"]["element"]["initial_value"] == link
+    assert blocks["note"]["element"]["initial_value"] == "weekly review: <!channel> see notes & actions"  # as typed, unescaped
+    assert json.loads(view["private_metadata"]) == {"command": "evidence add", "channel": "C0WORK", "hidden": {}}
 
     options = search(slack, "progress review")
     assert options[0]["value"] == "WMC.SP1.6" and options[0]["text"]["text"] == "WMC.SP1.6 Conduct Progress Reviews"
@@ -183,16 +186,15 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
 
     chosen = {"type": "external_select", "selected_option": options[0]}
     good = {
-        modal.PRACTICE: chosen,
-        modal.GROUP: {"type": "static_select", "selected_option": {"value": str(group.id)}},
-        modal.KIND: {"type": "radio_buttons", "selected_option": {"value": "artifact"}},
-        modal.NOTE: {"type": "plain_text_input", "value": "review minutes <@U123>"},
-        modal.DATE: {"type": "datepicker", "selected_date": "2026-11-20"},
+        "practice": chosen,
+        "group": {"type": "static_select", "selected_option": {"value": str(group.id)}},
+        "kind": {"type": "static_select", "selected_option": {"value": "artifact"}},
+        "link": {"type": "plain_text_input", "value": link},
+        "note": {"type": "plain_text_input", "value": "review minutes <@U123>"},
+        "date": {"type": "datepicker", "selected_date": "2026-11-20"},
     }
     sent = submit(slack, view, good)
     assert sent.status == 200 and sent.body == ""  # a plain ack closes the modal
-    [confirmation] = fake_slack.wait_for("chat.postEphemeral")
-    assert confirmation.body["channel"] == "C0WORK" and confirmation.body["user"] == "U0ALICE"
     [item] = store.list_evidence(TEAM_ID, group.id, {"WMC.SP1.6"})  # stored before the ack closed the form
     assert item.link == link
     assert (item.note, item.kind, item.evidence_date.isoformat(), item.created_by) == (
@@ -201,18 +203,20 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
         "2026-11-20",
         "U0ALICE",
     )
+    [confirmation] = fake_slack.wait_for("chat.postEphemeral")
+    assert confirmation.body["channel"] == "C0WORK" and confirmation.body["user"] == "U0ALICE"
     assert "&lt;@U123&gt;" in text_of(confirmation.body) and "<@U123>" not in text_of(confirmation.body)
 
     fake_slack.reset()
-    bad = {**good, modal.DATE: {"type": "datepicker", "selected_date": "2027-05-01"}, modal.NOTE: {"value": "x" * 2001}}
-    del bad[modal.PRACTICE]
+    bad = {**good, "date": {"type": "datepicker", "selected_date": "2027-05-01"}, "note": {"value": "x" * 2001}}
+    del bad["practice"]
     sent = submit(slack, view, bad)
     errors = json.loads(sent.body)
-    assert errors["response_action"] == "errors"
-    assert set(errors["errors"]) == {modal.PRACTICE, modal.NOTE, modal.DATE}
-    assert "future" in errors["errors"][modal.DATE]
+    assert errors["response_action"] == "errors"  # the modal stays open with what was typed
+    assert set(errors["errors"]) == {"practice", "note", "date"}
+    assert "future" in errors["errors"]["date"]
     fake_slack.quiet_for(0.2)
-    assert fake_slack.calls() == []
+    assert [c.method for c in fake_slack.calls()] == ["users.info"] or fake_slack.calls() == []
     assert len(store.list_evidence(TEAM_ID, group.id)) == 1  # nothing more was stored
 
 
@@ -232,6 +236,12 @@ def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender
     view = published.body["view"]
     shown = text_of(view)
     assert view["type"] == "home" and len(view["blocks"]) <= 100
-    assert "https://wiki.example.com/home-sd" in shown and "not-mine" not in shown
+    assert "<https://wiki.example.com/home-sd|https://wiki.example.com/home-sd>" in shown and "not-mine" not in shown  # a link
     assert "Your recent evidence (1)" in shown
-    assert "ML2: evidence" in shown and "Top gaps for ML2" in shown and "How to start" in shown
+    assert "ML2 ░░░" in shown and "Top gaps for ML2" in shown and "How to start" in shown  # progress bars per level
+    buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    logs = [e["value"] for e in buttons if e["action_id"].startswith("cmmi:log_evidence:")]
+    assert len(logs) == 5 and all(v.startswith("evidence form ") for v in logs)  # each top gap has Log evidence
+    [mine] = store.list_evidence(TEAM_ID, created_by="U0HOME")
+    assert [e["value"] for e in buttons if e["action_id"].startswith("cmmi:remove:")] == [f"evidence remove {mine.id}"]
+    assert any(e["action_id"].startswith("cmmi:home:") and e["type"] == "static_select" for e in buttons)  # the work-group filter

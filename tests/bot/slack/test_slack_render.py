@@ -41,7 +41,14 @@ def test_answer_layout_header_fields_bullets_context(ctx: Context) -> None:
     assert {"type": "context", "elements": [{"type": "mrkdwn", "text": "specific practice · WMC.SP1.6", "verbatim": True}]} in blocks
     related = next(b for b in blocks if b["type"] == "section" and b["text"]["text"].startswith("*Related*"))
     assert "\n• Same goal: WMC.SP1.1 Monitor Work Planning Parameters" in related["text"]["text"]
-    assert not any(b["type"] == "actions" for b in blocks)  # no button unless asked for
+    [buttons] = [b for b in blocks if b["type"] == "actions"]  # the next steps for a practice, and no Share unless asked for
+    assert [(e["text"]["text"], e["value"]) for e in buttons["elements"]] == [
+        ("Log evidence", "evidence form WMC.SP1.6"),
+        ("Rate", "rate form WMC.SP1.6"),
+        ("Goal WMC.SG1", "ask WMC.SG1"),
+        ("Process area WMC", "ask WMC"),
+    ]
+    assert [e["action_id"] for e in buttons["elements"]] == ["cmmi:log_evidence:0", "cmmi:rate:1", "cmmi:show:2", "cmmi:show:3"]
     assert not any(b["type"] == "header" for b in blocks[1:])  # one header: later titles are bold text
 
 
@@ -49,11 +56,12 @@ def test_share_button_carries_the_question_and_is_dropped_past_slacks_limit(ctx:
     reply = dispatch(Request(text="GP2.8"), ctx)
     actions = render.message(reply, share_value="GP2.8")["blocks"][-1]
     assert actions["type"] == "actions"
-    [button] = actions["elements"]
+    button = actions["elements"][-1]  # after the answer's own next steps
     assert button["action_id"] == render.SHARE_ACTION and button["value"] == "GP2.8"
     assert button["text"]["text"] == "Share in channel"
     long_question = "x" * (render.MAX_BUTTON_VALUE + 1)
-    assert not any(b["type"] == "actions" for b in render.message(reply, share_value=long_question)["blocks"])
+    [tail] = [b for b in render.message(reply, share_value=long_question)["blocks"] if b["type"] == "actions"]
+    assert render.SHARE_ACTION not in {e["action_id"] for e in tail["elements"]}
 
 
 def test_every_text_field_is_escaped() -> None:
