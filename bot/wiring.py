@@ -28,7 +28,8 @@ def build_store(settings: Settings) -> Store:
 
 
 def build_context(settings: Settings, with_store: bool = True) -> Context:
+    store = build_store(settings) if with_store else None  # first: a database that cannot be used fails fast
     model = load_model()
     index = build_index(model)
     log.info("model %s %s loaded: %s", model.name, model.version, model.counts())
-    return Context(model=model, index=index, store=build_store(settings) if with_store else None)
+    return Context(model=model, index=index, store=store)
