@@ -131,8 +131,6 @@ def _sqlite_events(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        if wal.checkpoint_due:
-            wal.checkpoint_due = not _checkpoint(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
@@ -143,19 +141,28 @@ def _sqlite_events(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "handle_error")
     def _full(context) -> None:
-        # "Database or disk is full": the write was rolled back and the user hears "nothing was recorded". Every pooled
-        # connection is dropped, so none carries the failure's state (or a per-connection page limit) into the next
-        # request, and the next new connection checkpoints the WAL into the database and truncates it, giving its disk
-        # space back so the database itself can grow again once room is made.
+        # "Database or disk is full": the write is rolled back and the user hears "nothing was recorded". The WAL
+        # still takes its disk space (SQLite reuses the file, it does not shrink it), so it is checkpointed and
+        # truncated as soon as the connection is free again, leaving that room for the database to grow into.
         if _sqlite_code(context.original_exception) == _SQLITE_FULL:
             wal.checkpoint_due = True
-            context.is_disconnect = True
+
+    @event.listens_for(engine, "checkout")
+    def _after_full(dbapi_connection, _record, _proxy) -> None:
+        if wal.checkpoint_due:
+            # Without waiting: readers busy now mean another try at the next checkout, not a stalled request.
+            wal.checkpoint_due = not _checkpoint(dbapi_connection, wait_ms=0, then_ms=busy_timeout_ms)
 
 
-def _checkpoint(dbapi_connection) -> bool:
-    """Move the WAL into the database and truncate it; False when it could not finish (busy readers, still full)."""
+def _checkpoint(dbapi_connection, wait_ms: int, then_ms: int) -> bool:
+    """Move the WAL into the database and truncate it, waiting up to wait_ms for readers; False when it could not
+    finish (readers still busy, or the disk still full)."""
     try:
-        busy = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            [(busy, _frames, _copied)] = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={int(then_ms)}")
     except sqlite3.Error:
         return False
     return not busy
@@ -166,7 +173,9 @@ def checkpoint(engine: Engine) -> bool:
     if engine.dialect.name != "sqlite":
         return True
     with engine.connect() as connection:
-        return _checkpoint(connection.connection.driver_connection)
+        raw = connection.connection.driver_connection
+        usual = raw.execute("PRAGMA busy_timeout").fetchall()[0][0]
+        return _checkpoint(raw, wait_ms=usual, then_ms=usual)
 
 
 def alembic_config(engine: Engine) -> Config:
