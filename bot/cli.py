@@ -11,6 +11,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import console
+from bot.admins import Admins
 from bot.settings import load_settings
 from bot.wiring import build_context, build_store, configure_logging
 from handlers import Context, Request, UserError
@@ -122,13 +123,15 @@ def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
     if args.now:
         now = parse_now(args.now)
         ctx.store.clock = lambda: now  # the whole command happens at the given moment (scripts, tests)
-    request = Request(
-        text=" ".join(args.text),
-        user_id=args.user,
-        workspace_id=args.workspace,
-        channel_id=args.channel,
-        is_admin=args.admin,
-        transport="console",
+    request = Admins.parse(load_settings()["CMMI_ADMINS"]).apply(
+        Request(
+            text=" ".join(args.text),
+            user_id=args.user,
+            workspace_id=args.workspace,
+            channel_id=args.channel,
+            is_admin=args.admin,
+            transport="console",
+        )
     )
     ok, reply, text = console.handle(request, ctx)
     if ok and reply is not None and "csv" in reply.data:

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
+from bot.admins import NO_ADMINS, Admins
 from bot.settings import Settings
 from bot.slack import convert, modal, render, views
 from bot.slack.dedupe import RecentEvents, SeenEvents
@@ -131,7 +132,8 @@ def build_app(settings: Settings, ctx: Context, *, seen: SeenEvents | None = Non
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="cmmi-slack"),
         **oauth,
     )
-    register(app, ctx, seen=seen if seen is not None else RecentEvents(), users=UserDirectory(client))
+    admins = Admins.parse(settings["CMMI_ADMINS"])
+    register(app, ctx, seen=seen if seen is not None else RecentEvents(), users=UserDirectory(client), admins=admins)
     return app
 
 
@@ -192,14 +194,15 @@ def _send_export(client: WebClient, request: Request, reply: Reply, respond: Res
     _respond(respond, render.notice(EXPORT_SENT.format(filename=filename, rows=rows)), response_type="ephemeral")
 
 
-def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) -> None:
+def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory, admins: Admins = NO_ADMINS) -> None:
     """Attach cmmi-bot's middleware and listeners to a Bolt app: /cmmi, Share, mentions, DMs, the evidence shortcut, App Home."""
 
     def who(request: Request, client: WebClient) -> Request:
         # After the ack: users.info may take a round trip (cached for ten minutes per user), with the request's
         # client, which carries its workspace's token (with OAuth, each workspace has its own).
         facts = users.facts(request.workspace_id, request.user_id, client)
-        return replace(request, is_admin=facts.is_admin, timezone=facts.timezone)
+        # Slack's admins and owners, and the people in CMMI_ADMINS (by user ID, or e-mail with users:read.email).
+        return admins.apply(replace(request, is_admin=facts.is_admin, timezone=facts.timezone), email=facts.email)
 
     @app.middleware
     def skip_redelivered_events(body: dict[str, Any], request: Any, next_: Callable[[], None]) -> BoltResponse | None:
