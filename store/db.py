@@ -168,14 +168,15 @@ def _checkpoint(dbapi_connection, wait_ms: int, then_ms: int) -> bool:
     return not busy
 
 
-def checkpoint(engine: Engine) -> bool:
-    """SQLite: checkpoint and truncate the WAL now (True when done); PostgreSQL has nothing to do."""
+def checkpoint(engine: Engine, wait_ms: int = 0) -> bool:
+    """SQLite: checkpoint and truncate the WAL now, waiting up to wait_ms for readers (True when done); PostgreSQL has
+    nothing to do."""
     if engine.dialect.name != "sqlite":
         return True
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         usual = raw.execute("PRAGMA busy_timeout").fetchall()[0][0]
-        return _checkpoint(raw, wait_ms=usual, then_ms=usual)
+        return _checkpoint(raw, wait_ms=wait_ms, then_ms=usual)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -221,7 +222,7 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(alembic_config(engine), "head")
     except (OperationalError, InterfaceError) as exc:
         raise StoreUnavailable(_one_line(str(exc.orig) if exc.orig else str(exc))) from exc
-    checkpoint(engine)  # a migration can leave a large WAL behind
+    checkpoint(engine)  # a migration can leave a large WAL behind; best effort, without waiting for other processes
 
 
 def current_revision(engine: Engine) -> str | None:

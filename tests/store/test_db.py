@@ -139,3 +139,14 @@ def test_database_errors_never_carry_sql_parameters(db_url: str) -> None:
         engine.dispose()
     assert "no_such_table" in str(caught.value)  # the statement stays, to say what failed
     assert NOTE not in str(caught.value)
+
+
+def test_migrating_leaves_no_wal_behind(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    engine = make_engine(sqlite_url(path))
+    try:
+        upgrade(engine)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists() and wal.stat().st_size == 0  # the pooled connection is open; its WAL was moved into the database
+    finally:
+        engine.dispose()
