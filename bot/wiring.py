@@ -27,14 +27,21 @@ _FIELDS = re.compile(
 )
 
 
+# PostgreSQL's error details quote the row or key that failed ("Key (workspace_id, name_key)=(T1, what they typed)"),
+# which hiding SQL parameters does not reach.
+_DETAILS = re.compile(r"(\bDETAIL:[ \t]*)\S.*")
+
+
 def redact(text: str) -> str:
-    """Text with every token, credential and OAuth code or state in it replaced by [redacted]."""
-    return _FIELDS.sub(lambda m: m.group(1) + REDACTED, _TOKENS.sub(REDACTED, text))
+    """Text with every token, credential, OAuth code or state, and database error detail in it replaced by [redacted]."""
+    text = _FIELDS.sub(lambda m: m.group(1) + REDACTED, _TOKENS.sub(REDACTED, text))
+    return _DETAILS.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 class RedactSecrets(logging.Filter):
-    """On cmmi-bot's log handler: no record, of any level and from any library, carries a token, a client secret or an
-    OAuth code (slack_sdk's debug lines print request bodies; Bolt warns with the OAuth code it could not exchange)."""
+    """On cmmi-bot's log handler: no record, of any level and from any library, carries a token, a client secret, an
+    OAuth code or a database error's row values (slack_sdk's debug lines print request bodies; Bolt warns with the
+    OAuth code it could not exchange; PostgreSQL's errors quote the row that failed)."""
 
     def __init__(self) -> None:
         super().__init__()
