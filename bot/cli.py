@@ -11,11 +11,13 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import console
+from bot.admins import Admins
 from bot.settings import load_settings
 from bot.wiring import build_context, build_store, configure_logging
 from handlers import Context, Request, UserError
 from handlers.ask import results
 from store import StoreUnavailable
+from store.db import BadDatabaseURL, DatabaseRefused
 
 
 def _ask_json(ctx: Context, question: str) -> dict:
@@ -121,13 +123,15 @@ def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
     if args.now:
         now = parse_now(args.now)
         ctx.store.clock = lambda: now  # the whole command happens at the given moment (scripts, tests)
-    request = Request(
-        text=" ".join(args.text),
-        user_id=args.user,
-        workspace_id=args.workspace,
-        channel_id=args.channel,
-        is_admin=args.admin,
-        transport="console",
+    request = Admins.parse(load_settings()["CMMI_ADMINS"]).apply(
+        Request(
+            text=" ".join(args.text),
+            user_id=args.user,
+            workspace_id=args.workspace,
+            channel_id=args.channel,
+            is_admin=args.admin,
+            transport="console",
+        )
     )
     ok, reply, text = console.handle(request, ctx)
     if ok and reply is not None and "csv" in reply.data:
@@ -261,6 +265,12 @@ def load_dotenv_file(path: Path | None = None) -> None:
     load_dotenv(path or Path.cwd() / ".env", override=False)
 
 
+def _cannot_start(message: str) -> int:
+    """One line on stderr (a database's own messages may span several) and exit status 2."""
+    print("cmmi-bot: " + " ".join(message.split()), file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     load_dotenv_file()
@@ -272,9 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except BadDatabaseURL as exc:
+        return _cannot_start(f"CMMI_DATABASE_URL is not a valid database URL: {exc}.")
+    except DatabaseRefused as exc:
+        return _cannot_start(f"the database server refused CMMI_DATABASE_URL: {exc}. Check the user, password and database name in it.")
     except StoreUnavailable as exc:
-        print(f"Could not open the database: {exc}. Check CMMI_DATABASE_URL.", file=sys.stderr)
-        return 2
+        return _cannot_start(f"the database is busy or unreachable ({exc}). Nothing was changed; try again in a moment.")
     except BrokenPipeError:
         return 0
 

@@ -16,7 +16,11 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CMMI_LOG_LEVEL", "WARNING", "Log level: DEBUG, INFO, WARNING or ERROR. Message text is never logged at INFO or above."),
+    Setting(
+        "CMMI_LOG_LEVEL",
+        "WARNING",
+        "Log level: DEBUG, INFO, WARNING or ERROR. Message text is never logged at INFO or above; tokens, secrets and OAuth codes never at all.",
+    ),
     Setting(
         "CMMI_DATABASE_URL",
         "",
@@ -62,6 +66,13 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "A chat request recorded as received but not answered this many seconds ago was left by a stopped process; "
         "`cmmi-bot serve` (any replica) then carries it out if it was not, and answers it.",
+    ),
+    Setting(
+        "CMMI_ADMINS",
+        "",
+        "Comma-separated people who act as workspace admins (remove anyone's evidence, rename any group) in every transport, "
+        "beside Slack's own admins: Slack user IDs (U0123ABCD), Teams AAD object IDs, console user names, or e-mail addresses "
+        "(any case; matched in Slack only when the app has the users:read.email scope).",
     ),
     Setting(
         "CMMI_DIGEST_CHECK_SECONDS",

@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
+from bot.admins import Admins
 from bot.edge import Deliveries
 from bot.settings import Settings
 from bot.slack.listeners import Deps, register
@@ -84,6 +85,7 @@ def build_deps(settings: Settings, ctx: Context, *, work: Work | None = None, de
         users=UserDirectory(client),
         deliveries=deliveries or Deliveries(ctx),
         work=work or Work(name="cmmi-slack"),
+        admins=Admins.parse(settings["CMMI_ADMINS"]),
     )
 
 

@@ -22,6 +22,7 @@ MAX_ENTRIES = 10_000
 class UserFacts:
     is_admin: bool = False
     timezone: str | None = None
+    email: str | None = None  # only when the app has the users:read.email scope
 
 
 UNKNOWN = UserFacts()
@@ -68,4 +69,5 @@ class UserDirectory:
             return UNKNOWN, FAILURE_TTL_SECONDS
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         tz = user.get("tz") or None
-        return UserFacts(is_admin=is_admin, timezone=tz if isinstance(tz, str) else None), TTL_SECONDS
+        email = (user.get("profile") or {}).get("email") or None
+        return UserFacts(is_admin, tz if isinstance(tz, str) else None, email if isinstance(email, str) else None), TTL_SECONDS

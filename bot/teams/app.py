@@ -10,6 +10,7 @@ import logging
 import uuid
 from typing import Any
 
+from bot.admins import NO_ADMINS, Admins
 from bot.settings import Settings
 from bot.teams import convert, render
 from bot.teams.sdk import CapturingAdapter, new_app
@@ -37,14 +38,15 @@ def build_app(settings: Settings, ctx: Context) -> tuple[Any, CapturingAdapter]:
     """The SDK App with cmmi-bot's handler, initialized (its messaging endpoint handler is in the returned adapter)."""
     adapter = CapturingAdapter()
     app = new_app(settings, adapter)
-    register(app, ctx)
+    register(app, ctx, Admins.parse(settings["CMMI_ADMINS"]))
     # initialize() only wires the endpoint and JWT validation; it does no I/O, so a private event loop will do.
     asyncio.run(app.initialize())
     return app, adapter
 
 
-def register(app: Any, ctx: Context) -> None:
-    """Attach cmmi-bot's message handler to a Teams SDK App."""
+def register(app: Any, ctx: Context, admins: Admins = NO_ADMINS) -> None:
+    """Attach cmmi-bot's message handler to a Teams SDK App. Teams says nothing about who administers a team: the
+    people in `admins` (by AAD object ID, the Request's user_id) are the admins."""
     from microsoft_teams.api import MessageActivity, MessageActivityInput
     from microsoft_teams.apps import ActivityContext
 
@@ -54,6 +56,7 @@ def register(app: Any, ctx: Context) -> None:
         request = convert.from_activity(activity)
         if request is None:
             return
+        request = admins.apply(request)
         outgoing = await asyncio.to_thread(answer, request, ctx)
         try:
             await activity_ctx.send(MessageActivityInput.model_validate(outgoing))

@@ -170,4 +170,4 @@ def test_db_upgrade_on_postgres(postgres_url: str) -> None:
 def test_unreachable_database_is_a_clear_error() -> None:
     out = run("say", "group list", env={"CMMI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2"})
     assert out.returncode == 2
-    assert "Could not open the database" in out.stderr and "Traceback" not in out.stderr
+    assert out.stderr.startswith("cmmi-bot: the database is busy or unreachable (") and "Traceback" not in out.stderr

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.admins import NO_ADMINS, Admins
 from bot.edge import Deliveries
 from bot.slack.users import UserDirectory
 from bot.work import Work
@@ -37,13 +38,14 @@ class Deps:
     users: UserDirectory
     deliveries: Deliveries
     work: Work
-    is_admin: Callable[[Request, Any], bool] | None = None  # extra admin rule (CMMI_ADMINS), given the users.info facts
+    admins: Admins = NO_ADMINS  # CMMI_ADMINS, beside Slack's own admins and owners
 
     def who(self, request: Request, client: WebClient) -> Request:
         """The request with the person's admin flag and time zone (users.info, cached), asked with the request's client,
-        which carries its workspace's token."""
+        which carries its workspace's token. Slack's admins and owners, and the people in CMMI_ADMINS (by user ID, or by
+        e-mail when the app has users:read.email), are admins."""
         facts = self.users.facts(request.workspace_id, request.user_id, client)
-        return replace(request, is_admin=facts.is_admin, timezone=facts.timezone)
+        return self.admins.apply(replace(request, is_admin=facts.is_admin, timezone=facts.timezone), email=facts.email)
 
 
 def deps_of(context: BoltContext) -> Deps:
