@@ -21,6 +21,7 @@ from datetime import date
 from handlers.args import (
     PracticeRef,
     check_note,
+    check_request,
     need_store,
     parse_date,
     parse_link,
@@ -32,6 +33,7 @@ from handlers.args import (
 )
 from handlers.core import Context, Reply, Request, Section, UserError
 from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound
+from store.repo import MAX_ROW_ID
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
 USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME]"
@@ -79,7 +81,9 @@ def add_evidence(
     evidence_date: date | None = None,
 ) -> Reply:
     """Store one piece of evidence from parts already parsed (the text command, a Slack modal) and say what was stored.
-    Raises UserError when there is neither link nor note or the kind is unknown."""
+    Raises UserError when there is neither link nor note or the kind is unknown, or on what check_request refuses (the
+    Slack modal comes here without dispatch)."""
+    check_request(request)
     store = need_store(ctx)
     if link is None and note is None:
         raise UserError(f"Add a link or a note that says what the evidence is. Usage: {USAGE_ADD}")
@@ -140,9 +144,16 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
 
 
 def _evidence_id(words: list[str], verb: str) -> int:
-    if len(words) != 1 or not words[0].lstrip("#").isdigit():
+    """The evidence number typed. A number no evidence can have (beyond the store's row IDs, or written with non-ASCII
+    digits such as '²', which pass isdigit but not int) is answered as any missing number is."""
+    typed = words[0].lstrip("#") if len(words) == 1 else ""
+    if not typed.isdigit():
         raise UserError(f"Give the evidence number, e.g. evidence {verb} 12 (see `evidence list`).")
-    return int(words[0].lstrip("#"))
+    # int() of thousands of digits is refused by Python itself; anything over 19 digits is out of range anyway.
+    if not typed.isascii() or len(typed.lstrip("0")) > 19 or int(typed) > MAX_ROW_ID:
+        shown = typed if len(typed) <= 24 else typed[:24] + "…"
+        raise UserError(f"There is no evidence #{shown} in this workspace.")
+    return int(typed)
 
 
 def _show(words: list[str], request: Request, ctx: Context) -> Reply:

@@ -18,6 +18,12 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations on SQLite copy a table and drop the old one; with foreign keys enforced, dropping work_group
+        # would cascade into the rows that refer to it. The pragma is ignored inside a transaction, so it is set on the
+        # driver's connection before the migration's transaction begins, and set back after it ends.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -25,6 +31,11 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+    finally:
+        if sqlite:
+            connection.rollback()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
