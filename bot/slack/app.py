@@ -295,7 +295,7 @@ def register(app: App, ctx: Context, *, seen: SeenEvents, users: UserDirectory) 
     def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return  # the Messages tab: nothing to draw
-        user_id, workspace_id = event["user"], body.get("team_id") or ""
+        user_id, workspace_id = event["user"], convert.workspace_id(body.get("team_id"))
 
         def work() -> None:
             try:

@@ -158,7 +158,7 @@ def test_say_export_prints_csv(data_home: Path) -> None:
 def test_db_upgrade_on_postgres(postgres_url: str) -> None:
     out = run("db", "upgrade", env={"CMMI_DATABASE_URL": postgres_url})
     assert out.returncode == 0, out.stderr
-    assert "database is at revision 0003" in out.stdout
+    assert "database is at revision 0004" in out.stdout
 
 
 def test_unreachable_database_is_a_clear_error() -> None:
