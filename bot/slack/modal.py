@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from handlers import Context, UserError
-from handlers.args import MAX_NOTE, PracticeRef, check_note, parse_date, resolve_pa, resolve_practice
+from handlers.args import PracticeRef, check_note, parse_date, resolve_pa, resolve_practice
 from store import KINDS, Group
 
 MAX_CHOICES = 100  # Slack shows at most 100 options in an external select
@@ -113,8 +113,8 @@ def read_submission(
     note = None
     try:
         note = check_note(str(_value(state_values, NOTE).get("value") or ""))
-    except UserError:
-        errors[NOTE] = f"Keep the note to {MAX_NOTE:,} characters or fewer."
+    except UserError as exc:  # too long, or a character that cannot be stored: the message says which
+        errors[NOTE] = str(exc)
     evidence_date = None
     picked = _value(state_values, DATE).get("selected_date")
     if picked:
