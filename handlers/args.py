@@ -200,6 +200,7 @@ def _generic(ctx: Context, gp_text: str, pa_text: str | None, usage: str) -> Pra
 
 def parse_link(word: str) -> str | None:
     """A link if the word is one (Slack sends <https://x|label>); raises on a malformed one."""
+    check_text(word, "link")
     slack = _SLACK_LINK.match(word)
     if slack:
         word = slack.group(1)
@@ -214,7 +215,7 @@ def parse_link(word: str) -> str | None:
         raise UserError(f"'{word}' is not a valid link. Use a full address such as https://wiki.example.com/page.")
     if len(word) > MAX_LINK or any(ch.isspace() or ord(ch) < 32 for ch in word):
         raise UserError(f"That link is too long or has spaces in it. Links may have at most {MAX_LINK} characters.")
-    return check_text(word, "link")
+    return word
 
 
 def parse_date(text: str, today: date) -> date:

@@ -4,13 +4,14 @@ same answer on SQLite and PostgreSQL, a success or a clear UserError, and a refu
 from __future__ import annotations
 
 import random
+import re
 import string
 import sys
 
 import pytest
 
 from handlers import Context, Reply, Request, UserError, dispatch
-from handlers.args import MAX_GROUP_KEY, MAX_GROUP_NAME, MAX_ID, check_note
+from handlers.args import MAX_GROUP_KEY, MAX_GROUP_NAME, MAX_ID, check_group_name, check_note, parse_link
 from handlers.evidence import add_evidence
 from store import Store
 from store.repo import MAX_ROW_ID
@@ -209,3 +210,14 @@ def test_a_modal_note_with_a_nul_says_which_character() -> None:
     with pytest.raises(UserError, match=r"The note contains a NUL character \(U\+0000\)"):
         check_note("minutes\x00")
     assert check_note("  minutes of the review 🙂 ") == "minutes of the review 🙂"  # a paired astral character is fine
+
+
+@pytest.mark.parametrize(("char", "named"), UNSTORABLE)
+def test_the_parts_called_without_dispatch_name_the_character_too(char: str, named: str) -> None:
+    for check, what, value in (
+        (parse_link, "link", f"https://wiki.example.com/a{char}b"),
+        (check_note, "note", f"minutes{char}"),
+        (check_group_name, "work group name", f"Desk{char}"),
+    ):
+        with pytest.raises(UserError, match=f"^The {what} contains .*{re.escape(named)}"):
+            check(value)
