@@ -6,6 +6,7 @@ import logging
 from types import ModuleType
 
 from handlers import ask, digest, evidence, export, gaps, group, help, home, rate, status
+from handlers.args import check_request
 from handlers.core import (
     Action,
     Attachment,
@@ -68,8 +69,10 @@ UNAVAILABLE = "Could not reach the database, so nothing was recorded. Please try
 
 
 def dispatch(request: Request, ctx: Context) -> Reply:
-    """Handle one request. Raises UserError on bad input or when the database is unavailable
-    (nothing was written either way); adapters catch it, and anything else, at the edge."""
+    """Handle one request. Raises UserError on bad input (including a missing or oversized workspace, channel or user
+    ID, and characters no database can store) or when the database is unavailable (nothing was written either way);
+    adapters catch it, and anything else, at the edge."""
+    check_request(request)
     try:
         return command_for(request.text).handle(request, ctx)
     except StoreUnavailable:

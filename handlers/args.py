@@ -10,16 +10,67 @@ from urllib.parse import urlsplit
 from handlers.core import Choice, Context, Field, Request, UserError
 from model_data import GenericGoal, GenericPractice, Goal, Practice, ProcessArea
 from store import Group, Store
+from store.repo import name_key
+from store.schema import GROUP_KEY_LENGTH, GROUP_NAME_LENGTH, ID_LENGTH
 
 MAX_NOTE = 2000
 MAX_LINK = 2000
-GROUP_NAME = re.compile(r"^[\w][\w .&/()+-]{0,79}$")
+# Limits are the app's, checked here, so both databases give the same answer: longer IDs and names never reach the store.
+MAX_ID = ID_LENGTH
+MAX_GROUP_NAME = GROUP_NAME_LENGTH
+MAX_GROUP_KEY = GROUP_KEY_LENGTH
+GROUP_NAME = re.compile(rf"^[\w][\w .&/()+-]{{0,{MAX_GROUP_NAME - 1}}}$")
+# NUL, which PostgreSQL cannot store in text, and UTF-16 surrogate code points: a Python string holds one only when it is
+# unpaired (a JSON escape such as \ud800), and no database can encode it.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _QUOTES = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"}
 # Anything shaped like a link is validated as one, so "htp://x" is an error rather than a note.
 _URL_START = re.compile(r"^(?:[a-z][a-z0-9+.\-]{1,15}:/|https?:|https?//|www\.)", re.I)
 _SLACK_LINK = re.compile(r"^<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>$")
 _PA_GP = re.compile(r"^(?P<pa>[A-Za-z]{2,4})[.\-_:]?(?P<gp>GP\d[.\-]\d{1,2})$", re.I)
 _GP = re.compile(r"^GP(?P<g>\d)[.\-](?P<n>\d{1,2})$", re.I)
+
+
+def unstorable(text: str) -> str | None:
+    """What is wrong with the first character of text that no database can store (NUL, an unpaired surrogate), or None."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if code == 0:
+        return "a NUL character (U+0000)"
+    return f"half of a character (U+{code:04X}, an unpaired UTF-16 surrogate)"
+
+
+def check_text(text: str, what: str) -> str:
+    """text unchanged, or a UserError naming the character that cannot be stored. Refused rather than stripped: the
+    person sees exactly what is stored, and a character dropped silently could change what a link points to."""
+    problem = unstorable(text)
+    if problem:
+        raise UserError(f"The {what} contains {problem}, which cmmi-bot cannot store. Remove it (or type the character again) and resend.")
+    return text
+
+
+def check_request(request: Request) -> None:
+    """The checks every request passes before any handler runs: its workspace, channel and user IDs are present, fit
+    the store, and hold only storable characters; its text holds only storable characters. Raises UserError."""
+    for label, value in (("workspace", request.workspace_id), ("channel", request.channel_id), ("user", request.user_id)):
+        if not value:
+            raise UserError(
+                f"This request names no {label}, so cmmi-bot cannot tell whose data it is; nothing was done. "
+                "If it keeps happening, ask your administrator to check the chat app's set-up."
+            )
+        if len(value) > MAX_ID or unstorable(value):
+            size = f"is {len(value):,} characters long" if len(value) > MAX_ID else "contains a character that cannot be stored"
+            raise UserError(
+                f"The {label} ID of this request {size}; cmmi-bot accepts IDs of up to {MAX_ID} ordinary characters, so nothing was done. "
+                "If it keeps happening, ask your administrator to check the chat app's set-up."
+            )
+    check_text(request.text, "message")
+    for name in request.form or {}:
+        # Field values are checked by the form's own handler, each at its field; names are ours, or not a form of ours.
+        if len(str(name)) > MAX_ID or unstorable(str(name)):
+            raise UserError("A form came back with a field cmmi-bot did not send, so nothing was done.")
 
 
 def split_words(text: str) -> list[str]:
@@ -153,6 +204,7 @@ def _generic(ctx: Context, gp_text: str, pa_text: str | None, usage: str) -> Pra
 
 def parse_link(word: str) -> str | None:
     """A link if the word is one (Slack sends <https://x|label>); raises on a malformed one."""
+    check_text(word, "link")
     slack = _SLACK_LINK.match(word)
     if slack:
         word = slack.group(1)
@@ -185,18 +237,23 @@ def parse_date(text: str, today: date) -> date:
 
 
 def check_note(note: str) -> str | None:
-    note = note.strip()
+    note = check_text(note, "note").strip()
     if len(note) > MAX_NOTE:
         raise UserError(f"The note is {len(note):,} characters; the limit is {MAX_NOTE:,}. Shorten it or link to a document instead.")
     return note or None
 
 
 def check_group_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = " ".join(check_text(name, "work group name").split())
     if not GROUP_NAME.match(name):
         raise UserError(
-            f"'{name}' cannot be a work group name: use 1-80 letters, digits, spaces and . & / ( ) + - _, starting with a letter or digit, "
-            'e.g. group add "Service Desk".'
+            f"'{name}' cannot be a work group name: use 1-{MAX_GROUP_NAME} letters, digits, spaces and . & / ( ) + - _, starting with a "
+            'letter or digit, e.g. group add "Service Desk".'
+        )
+    if len(name_key(name)) > MAX_GROUP_KEY:
+        raise UserError(
+            f"'{name}' is too long once letter case is ignored ({len(name_key(name))} characters; the limit is {MAX_GROUP_KEY}). "
+            "Use a shorter name."
         )
     return name
 

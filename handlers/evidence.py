@@ -24,6 +24,7 @@ from handlers.args import (
     MAX_NOTE,
     PracticeRef,
     check_note,
+    check_request,
     need_store,
     parse_date,
     parse_link,
@@ -36,6 +37,7 @@ from handlers.args import (
 from handlers.core import Choice, Context, Field, Form, FormError, Link, Reply, Request, Section, Text, UserError
 from handlers.support.actions import Kind
 from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
+from store.repo import MAX_ROW_ID
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
 USAGE_FORM = "evidence form [PRACTICE]"
@@ -111,8 +113,8 @@ def _form(words: list[str], request: Request, ctx: Context) -> Reply:
     """The evidence form: for a practice, to replace evidence #N (prefilled from it), or prefilled by the transport."""
     store = need_store(ctx)
     values = {k: v for k, v in (request.form or {}).items() if k in ("practice", "link", "note", "group", "kind", "date")}
-    if len(words) == 1 and words[0].lstrip("#").isdecimal() and words[0].lstrip("#").isascii():
-        item = _get(store, request, int(words[0].lstrip("#")))
+    if len(words) == 1 and words[0].lstrip("#").isdigit():
+        item = _get(store, request, _evidence_id(words, "form"))
         values.update(practice=item.practice_key, group=str(item.group_id), kind=item.kind, link=item.link or "", note=item.note or "")
     elif words:
         practice, used = resolve_practice(ctx, words, None, USAGE_FORM)
@@ -151,8 +153,8 @@ def _add_from_form(request: Request, ctx: Context) -> Reply:
         errors["link"] = str(exc)
     try:
         note = check_note(values.get("note", ""))
-    except UserError:
-        errors["note"] = f"Keep the note to {MAX_NOTE:,} characters or fewer."
+    except UserError as exc:
+        errors["note"] = str(exc)
     today = store.clock().date()
     try:
         evidence_date = parse_date(values["date"], today) if values.get("date") else today
@@ -197,7 +199,9 @@ def add_evidence(
     evidence_date: date | None = None,
 ) -> Reply:
     """Store one piece of evidence from parts already parsed (the text command, a Slack modal) and say what was stored.
-    Raises UserError when there is neither link nor note or the kind is unknown."""
+    Raises UserError when there is neither link nor note or the kind is unknown, or on what check_request refuses (the
+    Slack modal comes here without dispatch)."""
+    check_request(request)
     store = need_store(ctx)
     if link is None and note is None:
         raise UserError(f"Add a link or a note that says what the evidence is. Usage: {USAGE_ADD}")
@@ -258,9 +262,16 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
 
 
 def _evidence_id(words: list[str], verb: str) -> int:
-    if len(words) != 1 or not words[0].lstrip("#").isdigit():
+    """The evidence number typed. A number no evidence can have (beyond the store's row IDs, or written with non-ASCII
+    digits such as '²', which pass isdigit but not int) is answered as any missing number is."""
+    typed = words[0].lstrip("#") if len(words) == 1 else ""
+    if not typed.isdigit():
         raise UserError(f"Give the evidence number, e.g. evidence {verb} 12 (see `evidence list`).")
-    return int(words[0].lstrip("#"))
+    # int() of thousands of digits is refused by Python itself; anything over 19 digits is out of range anyway.
+    if not typed.isascii() or len(typed.lstrip("0")) > 19 or int(typed) > MAX_ROW_ID:
+        shown = typed if len(typed) <= 24 else typed[:24] + "…"
+        raise UserError(f"There is no evidence #{shown} in this workspace.")
+    return int(typed)
 
 
 def _get(store: Store, request: Request, evidence_id: int) -> EvidenceItem:

@@ -86,8 +86,8 @@ def _from_form(request: Request, ctx: Context) -> Reply:
     note = None
     try:
         note = check_note(values.get("note", ""))
-    except UserError:
-        errors["note"] = f"Keep the note to {MAX_NOTE:,} characters or fewer."
+    except UserError as exc:
+        errors["note"] = str(exc)
     if errors or practice is None or group is None:
         raise FormError(rate_form(ctx, request, values, errors))
     return _rate(ctx, request, practice, group, value, note)

@@ -22,6 +22,9 @@ from store.inbox import Inbox, mark_applied
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
 
 DEDUPE_WINDOW = timedelta(minutes=10)
+# Row IDs are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. Looking up a larger one is "not found" on both, never a
+# database error on one of them.
+MAX_ROW_ID = 2**31 - 1
 RATINGS = ("FI", "LI", "PI", "NI", "NY")
 KINDS = ("artifact", "affirmation")
 
@@ -333,6 +336,8 @@ class Store(DigestMixin):
             .where(AuditEntry.workspace_id == ws, AuditEntry.entity == "evidence", AuditEntry.entity_id == str(evidence_id))
             .order_by(AuditEntry.id)
         )
+        if not 0 < evidence_id <= MAX_ROW_ID:
+            raise NotFound(evidence_id)
         with self._connection() as c:
             found = c.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
             if found is None:
@@ -341,6 +346,8 @@ class Store(DigestMixin):
 
     def remove_evidence(self, ws: str, evidence_id: int, actor: str, is_admin: bool) -> EvidenceItem:
         """Mark evidence removed (kept for the audit trail). Only its author or a workspace admin may."""
+        if not 0 < evidence_id <= MAX_ROW_ID:
+            raise NotFound(evidence_id)
         with self._connection(write=True) as c:
             found = c.execute(self._evidence_query(ws).where(Evidence.id == evidence_id)).first()
             if found is None:

@@ -19,6 +19,14 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# Workspace, channel and user IDs: Slack IDs are about 11 characters, Teams user IDs about 90 and personal-chat
+# conversation IDs about 131. The app refuses longer ones before they reach the database (handlers.args.check_request).
+ID_LENGTH = 255
+GROUP_NAME_LENGTH = 80
+# Groups are unique by their case-folded name, and folding can triple a character (U+0390 becomes three), so the key
+# column holds the longest folded name.
+GROUP_KEY_LENGTH = 3 * GROUP_NAME_LENGTH
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored as UTC on both databases and always returned timezone-aware.
@@ -51,10 +59,10 @@ class WorkGroup(Base):
     __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
-    name: Mapped[str] = mapped_column(String(80))
-    name_key: Mapped[str] = mapped_column(String(80))  # case-folded name: "Service Desk" == "service desk"
-    created_by: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    name: Mapped[str] = mapped_column(String(GROUP_NAME_LENGTH))
+    name_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH))  # case-folded name: "Service Desk" == "service desk"
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime]
 
 
@@ -63,10 +71,10 @@ class ChannelBinding(Base):
     __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64))
-    channel_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     work_group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id", ondelete="CASCADE"))
-    bound_by: Mapped[str] = mapped_column(String(64))
+    bound_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     bound_at: Mapped[datetime]
 
 
@@ -78,7 +86,7 @@ class Evidence(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     work_group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id", ondelete="RESTRICT"))
     practice_key: Mapped[str] = mapped_column(String(24))  # WMC.SP1.6, or WMC.GP2.8 for a generic practice
     process_area: Mapped[str] = mapped_column(String(8))
@@ -86,9 +94,9 @@ class Evidence(Base):
     link: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     evidence_date: Mapped[date] = mapped_column(Date)
-    created_by: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime]
-    removed_by: Mapped[str | None] = mapped_column(String(64))
+    removed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     removed_at: Mapped[datetime | None]
     dedupe_key: Mapped[str] = mapped_column(String(80))  # content hash @ time bucket: a retried request stores once
 
@@ -100,13 +108,13 @@ class Rating(Base):
     __table_args__ = (Index("ix_rating_scope", "workspace_id", "work_group_id", "practice_key", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     work_group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id", ondelete="RESTRICT"))
     practice_key: Mapped[str] = mapped_column(String(24))
     process_area: Mapped[str] = mapped_column(String(8))
     value: Mapped[str] = mapped_column(String(2))  # FI | LI | PI | NI | NY
     note: Mapped[str | None] = mapped_column(Text)
-    rated_by: Mapped[str] = mapped_column(String(64))
+    rated_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     rated_at: Mapped[datetime]
 
 
@@ -115,12 +123,12 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_entity", "workspace_id", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64))
-    actor: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    actor: Mapped[str] = mapped_column(String(ID_LENGTH))
     at: Mapped[datetime]
     action: Mapped[str] = mapped_column(String(32))  # evidence.add, evidence.remove, rating.set, group.add ...
     entity: Mapped[str] = mapped_column(String(24))
-    entity_id: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     before: Mapped[dict | None]
     after: Mapped[dict | None]
 
@@ -132,8 +140,8 @@ class DigestSubscription(Base):
     __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64))
-    channel_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     transport: Mapped[str] = mapped_column(String(16))  # slack | teams | console
     weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
     local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
@@ -144,7 +152,7 @@ class DigestSubscription(Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     address: Mapped[dict | None]  # what a transport needs to post proactively (e.g. a Teams conversation reference)
-    created_by: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

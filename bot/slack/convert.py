@@ -9,6 +9,18 @@ from typing import Any
 from handlers import Request
 
 TRANSPORT = "slack"
+# Stored workspace IDs carry their transport, so a Slack team and a Teams tenant with the same ID never share data.
+WORKSPACE_PREFIX = "slack:"
+
+
+def workspace_id(team_id: object) -> str:
+    """cmmi-bot's workspace ID for a Slack team ID: 'slack:T0123', or '' when there is none (dispatch refuses that)."""
+    return f"{WORKSPACE_PREFIX}{team_id}" if isinstance(team_id, str) and team_id else ""
+
+
+def team_id(workspace_id: str) -> str:
+    """The Slack team ID of one of cmmi-bot's workspace IDs: what Slack's Web API and the OAuth installation store know."""
+    return workspace_id.removeprefix(WORKSPACE_PREFIX)
 
 
 def unescape(text: str) -> str:
@@ -36,7 +48,7 @@ def from_command(body: Mapping[str, Any]) -> Request:
     return Request(
         text=unescape(body.get("text") or "").strip(),
         user_id=body["user_id"],
-        workspace_id=body.get("team_id") or "",
+        workspace_id=workspace_id(body.get("team_id")),
         channel_id=body.get("channel_id") or "",
         transport=TRANSPORT,
     )
@@ -52,7 +64,7 @@ def from_share(body: Mapping[str, Any], value: str) -> Request:
     return Request(
         text=value,
         user_id=user.get("id") or "",
-        workspace_id=team.get("id") or user.get("team_id") or "",
+        workspace_id=workspace_id(team.get("id") or user.get("team_id")),
         channel_id=channel.get("id") or container.get("channel_id") or "",
         transport=TRANSPORT,
     )
@@ -80,7 +92,7 @@ def workspace_of(body: Mapping[str, Any]) -> str:
     """The workspace of an interactive payload (shortcut, modal): its team, else the user's team."""
     team = body.get("team") or {}
     user = body.get("user") or {}
-    return team.get("id") or user.get("team_id") or body.get("team_id") or ""
+    return workspace_id(team.get("id") or user.get("team_id") or body.get("team_id"))
 
 
 def from_modal(body: Mapping[str, Any], channel_id: str) -> Request:
@@ -100,7 +112,7 @@ def _from_message(body: Mapping[str, Any], bot_user_id: str | None, thread_id: s
     return Request(
         text=unescape(strip_mention(event.get("text") or "", bot_user_id)),
         user_id=event.get("user") or "",
-        workspace_id=body.get("team_id") or event.get("team") or "",
+        workspace_id=workspace_id(body.get("team_id") or event.get("team")),
         channel_id=event.get("channel") or "",
         thread_id=thread_id,
         transport=TRANSPORT,

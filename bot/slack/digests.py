@@ -11,7 +11,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
-from bot.slack import render, slack_configured
+from bot.slack import convert, render, slack_configured
 from handlers import Context, Reply
 from store import Subscription
 
@@ -35,7 +35,7 @@ class SlackDeliverer:
     """Posts digests with chat.postMessage; implements bot.scheduler.Deliverer.
 
     One workspace: every call uses `client`'s bot token. OAuth (`installations` given): each call uses the bot token
-    that the subscription's workspace (sub.workspace_id, its team ID) installed, from the installation store."""
+    that the subscription's workspace (sub.workspace_id, 'slack:' and its team ID) installed, from the installation store."""
 
     def __init__(self, client: WebClient, installations: InstallationStore | None = None) -> None:
         self.client = client
@@ -49,9 +49,10 @@ class SlackDeliverer:
         """The client for one workspace: the app's own, or with OAuth the bot token that workspace installed."""
         if self.installations is None:
             return self.client
-        bot = self.installations.find_bot(enterprise_id=None, team_id=workspace_id)
+        team = convert.team_id(workspace_id)  # the installation store knows Slack's own team IDs
+        bot = self.installations.find_bot(enterprise_id=None, team_id=team)
         if bot is None or not bot.bot_token:
-            raise NotInstalled(f"cmmi-bot is not installed in Slack workspace {workspace_id}")
+            raise NotInstalled(f"cmmi-bot is not installed in Slack workspace {team}")
         base = self.client
         return WebClient(token=bot.bot_token, base_url=base.base_url, timeout=base.timeout, retry_handlers=list(base.retry_handlers))
 

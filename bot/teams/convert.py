@@ -10,6 +10,8 @@ from typing import Any
 from handlers import Request
 
 TRANSPORT = "teams"
+# Stored workspace IDs carry their transport, so a Teams tenant and a Slack team with the same ID never share data.
+WORKSPACE_PREFIX = "teams:"
 PERSONAL = "personal"
 _AT_TAG = re.compile(r"<at(?:\s[^>]*)?>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _THREAD_SUFFIX = ";messageid="
@@ -23,6 +25,13 @@ def tenant_of(activity: Mapping[str, Any]) -> str:
     """The Teams tenant: cmmi-bot's workspace."""
     tenant = _dict(_dict(activity.get("channelData")).get("tenant")).get("id")
     return str(tenant or _dict(activity.get("conversation")).get("tenantId") or "")
+
+
+def workspace_id(activity: Mapping[str, Any]) -> str:
+    """cmmi-bot's workspace ID for the activity's tenant: 'teams:<tenant>', or '' when it names none (dispatch refuses that).
+    Conversation references keep the bare tenant ID: that is what Teams knows."""
+    tenant = tenant_of(activity)
+    return f"{WORKSPACE_PREFIX}{tenant}" if tenant else ""
 
 
 def base_conversation_id(conversation_id: str) -> str:
@@ -91,7 +100,7 @@ def from_activity(activity: Mapping[str, Any]) -> Request | None:
     return Request(
         text=text,
         user_id=str(sender.get("aadObjectId") or sender.get("id") or ""),
-        workspace_id=tenant_of(activity),
+        workspace_id=workspace_id(activity),
         channel_id=base_conversation_id(conversation_id),
         thread_id=conversation_id if _THREAD_SUFFIX in conversation_id else None,
         transport=TRANSPORT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from typing import Any
 
 from handlers import COMMANDS, Link, Person, Reply, Request, Section, Text, command_for
@@ -156,14 +157,33 @@ def notice(text: Text) -> dict[str, Any]:
     return {"type": "message", "textFormat": "markdown", "text": _clip(md(text))}
 
 
+def export_argv(request: Request) -> list[str]:
+    """The arguments of the `cmmi-bot say` command that repeats this export on the host. `say` joins the words after
+    `export` with spaces, as they were typed, so its parser reads them as the chat message was read. The IDs are
+    given as --name=VALUE so a value starting with '-' is never taken for an option."""
+    return [
+        "cmmi-bot",
+        "say",
+        f"--workspace={request.workspace_id}",
+        f"--channel={request.channel_id}",
+        "export",
+        *request.text.split()[1:],
+    ]
+
+
+def export_command(request: Request) -> str:
+    """export_argv as a shell command line: every argument quoted, so nothing typed in the chat (a group called
+    `b & touch PWNED`, `--group=a&touch&X`, quotes of any kind) can become shell syntax."""
+    return shlex.join(export_argv(request))
+
+
 def export_message(reply: Reply, request: Request) -> dict[str, Any]:
     """An export: Teams bots can send files only through the file-consent and OneDrive flow, so the chat shows the
     first rows and the exact command that writes the whole CSV file."""
     lines = reply.data["csv"].splitlines()
     shown = "\n".join(lines[: MAX_CSV_LINES + 1])
     rows = max(len(lines) - 1, 0)
-    words = request.text.split()[1:]
-    command = " ".join(["cmmi-bot say", f"--workspace '{request.workspace_id}'", f"--channel '{request.channel_id}'", "export", *words])
+    command = export_command(request)
     more = f" (the first {MAX_CSV_LINES} of {rows} rows)" if rows > MAX_CSV_LINES else f" ({rows} rows)"
     # Rows are escaped like any text (a code block would show entities literally, and notes are user text).
     text = "\n\n".join(

@@ -44,9 +44,14 @@ with engine.connect() as connection:
         raw = connection.connection.driver_connection
         usual = raw.execute("PRAGMA busy_timeout").fetchone()[0]
         raw.execute(f"PRAGMA busy_timeout={SQLITE_MIGRATION_WAIT_MS}")
+        # Batch migrations on SQLite copy a table and drop the old one; with foreign keys enforced, dropping work_group
+        # would cascade into the rows that refer to it. The pragma is ignored inside a transaction, so it is set on the
+        # driver's connection before the migration's transaction begins, and set back after it ends.
+        raw.execute("PRAGMA foreign_keys=OFF")
         try:
             migrate(connection.execution_options(write=True))
         finally:
             raw.execute(f"PRAGMA busy_timeout={int(usual)}")
+            raw.execute("PRAGMA foreign_keys=ON")
     else:
         migrate(connection)

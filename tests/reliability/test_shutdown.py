@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "shutdown-signing-secret"
 ADDS, CLIENTS, STOP_AFTER = 300, 20, 100  # the signal goes once this many adds were answered
 LOGGED = re.compile(r"Logged evidence #(\d+)")
+WORKSPACE = f"slack:{TEAM_ID}"  # Slack workspaces are stored under their transport
 
 
 def free_port() -> int:
@@ -126,7 +127,7 @@ def stored_links(db_url: str) -> list[str]:
     engine = make_engine(db_url)
     try:
         with engine.connect() as c:
-            return [r[0] for r in c.execute(text("SELECT link FROM evidence WHERE workspace_id = :ws"), {"ws": TEAM_ID})]
+            return [r[0] for r in c.execute(text("SELECT link FROM evidence WHERE workspace_id = :ws"), {"ws": WORKSPACE})]
     finally:
         engine.dispose()
 
@@ -154,8 +155,8 @@ def open_deliveries(db_url: str) -> int:
 def prepare(db_url: str) -> None:
     engine = make_engine(db_url)
     store = Store(engine)
-    group = store.add_group(TEAM_ID, "Burst Desk", "U0ADMIN")
-    store.bind_channel(TEAM_ID, "C0BURST", group.id, "U0ADMIN")
+    group = store.add_group(WORKSPACE, "Burst Desk", "U0ADMIN")
+    store.bind_channel(WORKSPACE, "C0BURST", group.id, "U0ADMIN")
     engine.dispose()
 
 

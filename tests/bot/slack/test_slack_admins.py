@@ -13,6 +13,8 @@ from bot.slack.app import build_app
 from handlers import Context
 from store import Store
 
+WORKSPACE = f"slack:{TEAM_ID}"  # Slack workspaces are stored under their transport
+
 
 @pytest.fixture
 def slack(fake_slack: FakeSlack, db_ctx: Context) -> Iterator[SlackSender]:
@@ -23,8 +25,8 @@ def slack(fake_slack: FakeSlack, db_ctx: Context) -> Iterator[SlackSender]:
 
 
 def bobs_evidence(store: Store, note: str = "minutes") -> int:
-    group = store.find_group(TEAM_ID, "Desk") or store.add_group(TEAM_ID, "Desk", "U0BOB")
-    item, _ = store.add_evidence(TEAM_ID, group, "WMC.SP1.6", "WMC", "artifact", None, note, store.clock().date(), "U0BOB")
+    group = store.find_group(WORKSPACE, "Desk") or store.add_group(WORKSPACE, "Desk", "U0BOB")
+    item, _ = store.add_evidence(WORKSPACE, group, "WMC.SP1.6", "WMC", "artifact", None, note, store.clock().date(), "U0BOB")
     return item.id
 
 
@@ -34,7 +36,7 @@ def test_listed_people_may_remove_someone_elses_evidence(slack: SlackSender, fak
     assert "Only the person who logged" in slack.command(f"evidence remove {first}", user="U0CAROL").message["text"]
     assert slack.command(f"evidence remove {first}", user="U0LISTED").message["text"] == f"Removed evidence #{first}."
     assert slack.command(f"evidence remove {second}", user="U0MAIL").message["text"] == f"Removed evidence #{second}."
-    assert {store.get_evidence(TEAM_ID, i)[0].removed_by for i in (first, second)} == {"U0LISTED", "U0MAIL"}
+    assert {store.get_evidence(WORKSPACE, i)[0].removed_by for i in (first, second)} == {"U0LISTED", "U0MAIL"}
 
 
 def test_slack_admins_stay_admins_beside_the_list(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:

@@ -19,7 +19,7 @@ def test_slash_command_becomes_a_request() -> None:
     body = {"text": "  what is CAM &amp; IRP &lt;really&gt;  ", "user_id": "U1", "team_id": "T1", "channel_id": "C1", "command": "/cmmi"}
     request = convert.from_command(body)
     assert request.text == "what is CAM & IRP <really>"  # Slack's escaping undone; render escapes again
-    assert (request.user_id, request.workspace_id, request.channel_id, request.thread_id) == ("U1", "T1", "C1", None)
+    assert (request.user_id, request.workspace_id, request.channel_id, request.thread_id) == ("U1", "slack:T1", "C1", None)
     assert request.transport == "slack" and request.is_admin is False
 
 
@@ -31,7 +31,7 @@ def test_mentions_of_the_bot_are_stripped_and_others_kept() -> None:
     body = {"team_id": "T1", "event": {"text": "<@UBOT> ask <@UBOT|cmmi> about <@U2>", "user": "U1", "channel": "C1", "ts": "5.0"}}
     request = convert.from_mention(body, "UBOT")
     assert request.text == "ask about <@U2>"
-    assert (request.workspace_id, request.channel_id, request.thread_id) == ("T1", "C1", "5.0")
+    assert (request.workspace_id, request.channel_id, request.thread_id) == ("slack:T1", "C1", "5.0")
     assert convert.strip_mention("<@UXYZ> GP2.8 <@UABC>", None) == "GP2.8 <@UABC>"
 
 
@@ -47,7 +47,7 @@ def test_threads() -> None:
 def test_share_press_becomes_a_request_with_the_buttons_text() -> None:
     body = {"user": {"id": "U1", "team_id": "T1"}, "team": {"id": "T1"}, "channel": {"id": "C1"}}
     request = convert.from_share(body, "what is CAM <b>")
-    assert (request.text, request.user_id, request.workspace_id, request.channel_id) == ("what is CAM <b>", "U1", "T1", "C1")
+    assert (request.text, request.user_id, request.workspace_id, request.channel_id) == ("what is CAM <b>", "U1", "slack:T1", "C1")
 
 
 @pytest.mark.parametrize(

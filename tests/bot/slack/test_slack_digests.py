@@ -69,7 +69,7 @@ def deliverer(fake: FakeSlack) -> SlackDeliverer:
 
 
 def subscribe(store: Store, channel: str, weekday: int = 0, local_time: str = "09:00"):
-    return store.subscribe(TEAM_ID, channel, "slack", weekday, local_time, "UTC", None, 2, True, None, "U0ALICE")
+    return store.subscribe(f"slack:{TEAM_ID}", channel, "slack", weekday, local_time, "UTC", None, 2, True, None, "U0ALICE")
 
 
 REPLY = Reply(text="Weekly CMMI digest: ML2 evidence 0/10", sections=(Section(title="Weekly CMMI digest", body="Nothing changed."),))
@@ -172,7 +172,9 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
 ) -> None:
     started = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     clock.now = started - timedelta(days=2)
-    sub = store.subscribe(TEAM_ID, "C0SERVE", "slack", started.weekday(), started.strftime("%H:%M"), "UTC", None, 2, True, None, "U0")
+    sub = store.subscribe(
+        f"slack:{TEAM_ID}", "C0SERVE", "slack", started.weekday(), started.strftime("%H:%M"), "UTC", None, 2, True, None, "U0"
+    )
     clock.now = datetime.now(UTC)
     servers = []
     real_http_server = server.http_server

@@ -23,6 +23,7 @@ from model_data import Model
 from store import Store, make_engine, sqlite_url, upgrade
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+WORKSPACE = f"slack:{TEAM_ID}"  # what the store keeps for the fake team: Slack workspaces carry their transport
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def text_of(message: dict[str, Any]) -> str:
 
 
 def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(TEAM_ID, "Admins Desk", "U0SETUP")
+    store.add_group(WORKSPACE, "Admins Desk", "U0SETUP")
     added = slack.command('evidence add WMC.SP1.6 https://wiki.example.com/a minutes --group "Admins Desk"', user="U0BOB").message
     evidence_id = added["text"].split("#")[1].split()[0]
     fake_slack.set_user("U0BOSS", is_admin=True)
@@ -68,8 +69,8 @@ def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: Slack
 
 
 def test_a_failed_users_info_means_no_admin_rights(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(TEAM_ID, "Failing Desk", "U0SETUP")
-    item, _ = store.add_evidence(TEAM_ID, group, "IRP.SP2.1", "IRP", "artifact", None, "a note", NOW.date(), "U0OTHER")
+    group = store.add_group(WORKSPACE, "Failing Desk", "U0SETUP")
+    item, _ = store.add_evidence(WORKSPACE, group, "IRP.SP2.1", "IRP", "artifact", None, "a note", NOW.date(), "U0OTHER")
     fake_slack.refuse("users.info", "user_not_found")
     fake_slack.set_user("U0MAYBE", is_admin=True)
     assert "Only the person who logged" in slack.command(f"evidence remove {item.id}", user="U0MAYBE").message["text"]
@@ -104,7 +105,7 @@ def test_export_arrives_as_a_file_in_a_direct_message(slack: SlackSender, fake_s
     note = slack.command("export ML2", user="U0EXPORT").message
     assert note["response_type"] == "ephemeral" and "direct messages" in note["text"]
     [upload] = fake_slack.uploaded()
-    expected = dispatch(Request("export ML2", user_id="U0EXPORT", workspace_id=TEAM_ID, transport="slack"), app_ctx).data
+    expected = dispatch(Request("export ML2", user_id="U0EXPORT", workspace_id=WORKSPACE, transport="slack"), app_ctx).data
     assert upload["content"].decode("utf-8") == expected["csv"]
     assert upload["filename"] == expected["filename"] and expected["filename"] in note["text"]
     [opened] = fake_slack.calls("conversations.open")
@@ -156,9 +157,9 @@ def submit(slack: SlackSender, view: dict[str, Any], values: dict[str, dict[str,
 
 
 def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(TEAM_ID, "Modal Desk", "U0SETUP")
-    store.add_group(TEAM_ID, "Other Desk", "U0SETUP")
-    store.bind_channel(TEAM_ID, "C0WORK", group.id, "U0SETUP")
+    group = store.add_group(WORKSPACE, "Modal Desk", "U0SETUP")
+    store.add_group(WORKSPACE, "Other Desk", "U0SETUP")
+    store.bind_channel(WORKSPACE, "C0WORK", group.id, "U0SETUP")
     shortcut(slack)
     [opened] = fake_slack.wait_for("views.open")
     view = opened.body["view"]
@@ -195,7 +196,7 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     }
     sent = submit(slack, view, good)
     assert sent.status == 200 and sent.body == ""  # a plain ack closes the modal
-    [item] = store.list_evidence(TEAM_ID, group.id, {"WMC.SP1.6"})  # stored before the ack closed the form
+    [item] = store.list_evidence(WORKSPACE, group.id, {"WMC.SP1.6"})  # stored before the ack closed the form
     assert item.link == link
     assert (item.note, item.kind, item.evidence_date.isoformat(), item.created_by) == (
         "review minutes <@U123>",
@@ -217,7 +218,7 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     assert "future" in errors["errors"]["date"]
     fake_slack.quiet_for(0.2)
     assert [c.method for c in fake_slack.calls()] == ["users.info"] or fake_slack.calls() == []
-    assert len(store.list_evidence(TEAM_ID, group.id)) == 1  # nothing more was stored
+    assert len(store.list_evidence(WORKSPACE, group.id)) == 1  # nothing more was stored
 
 
 def test_the_shortcut_in_a_workspace_without_groups_says_how_to_create_one(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -227,9 +228,9 @@ def test_the_shortcut_in_a_workspace_without_groups_says_how_to_create_one(slack
 
 
 def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(TEAM_ID, "Home Desk", "U0SETUP")
-    store.add_evidence(TEAM_ID, group, "SD.SP3.1", "SD", "artifact", "https://wiki.example.com/home-sd", None, NOW.date(), "U0HOME")
-    store.add_evidence(TEAM_ID, group, "CM.SP1.1", "CM", "artifact", "https://wiki.example.com/not-mine", None, NOW.date(), "U0ELSE")
+    group = store.add_group(WORKSPACE, "Home Desk", "U0SETUP")
+    store.add_evidence(WORKSPACE, group, "SD.SP3.1", "SD", "artifact", "https://wiki.example.com/home-sd", None, NOW.date(), "U0HOME")
+    store.add_evidence(WORKSPACE, group, "CM.SP1.1", "CM", "artifact", "https://wiki.example.com/not-mine", None, NOW.date(), "U0ELSE")
     assert slack.event({"type": "app_home_opened", "user": "U0HOME", "channel": "D0HOME", "tab": "home"}).status == 200
     [published] = fake_slack.wait_for("views.publish")
     assert published.body["user_id"] == "U0HOME"
@@ -242,6 +243,6 @@ def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     logs = [e["value"] for e in buttons if e["action_id"].startswith("cmmi:log_evidence:")]
     assert len(logs) == 5 and all(v.startswith("evidence form ") for v in logs)  # each top gap has Log evidence
-    [mine] = store.list_evidence(TEAM_ID, created_by="U0HOME")
+    [mine] = store.list_evidence(WORKSPACE, created_by="U0HOME")
     assert [e["value"] for e in buttons if e["action_id"].startswith("cmmi:remove:")] == [f"evidence remove {mine.id}"]
     assert any(e["action_id"].startswith("cmmi:home:") and e["type"] == "static_select" for e in buttons)  # the work-group filter

@@ -154,13 +154,13 @@ def test_the_digest_deliverer_posts_with_each_workspace_s_token(db_ctx: Context,
         workspace_id: str
         channel_id: str
 
-    ts = deliverer.deliver(Sub(1, TEAM, "C0ACME"), reply, "2026-W49")
+    ts = deliverer.deliver(Sub(1, f"slack:{TEAM}", "C0ACME"), reply, "2026-W49")  # the store's ID; Slack's has no prefix
     (post,) = fake.calls("chat.postMessage")
     assert ts and post.token == TEAM_TOKEN and post.body["channel"] == "C0ACME"
-    assert deliverer.already_delivered(Sub(1, TEAM, "C0ACME"), "2026-W49", datetime(2023, 1, 1, tzinfo=UTC)) == ts
+    assert deliverer.already_delivered(Sub(1, f"slack:{TEAM}", "C0ACME"), "2026-W49", datetime(2023, 1, 1, tzinfo=UTC)) == ts
     assert {c.token for c in fake.calls("conversations.history")} == {TEAM_TOKEN}
-    with pytest.raises(NotInstalled, match="T0NOBODY"):
-        deliverer.deliver(Sub(2, "T0NOBODY", "C0X"), reply, "2026-W49")
+    with pytest.raises(NotInstalled, match=r"workspace T0NOBODY$"):
+        deliverer.deliver(Sub(2, "slack:T0NOBODY", "C0X"), reply, "2026-W49")
     assert len(fake.calls("chat.postMessage", ok_only=False)) == 1
     assert slack_deliverer(settings, None) is None  # OAuth without a database has no tokens to post with
 

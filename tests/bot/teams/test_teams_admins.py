@@ -10,6 +10,7 @@ from tests.bot.teams.conftest import SDK_WARNINGS, TENANT, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector
 
 pytestmark = SDK_WARNINGS
+WORKSPACE = f"teams:{TENANT}"  # Teams tenants are stored under their transport
 
 BOSS = "5e0c2b7a-1d4f-4c3b-8a9e-0f1e2d3c4b5a"  # an AAD object ID, listed in upper case as portals may show it
 
@@ -21,9 +22,9 @@ def said(connector: FakeConnector, count: int) -> str:
 def test_a_listed_user_can_remove_someone_elses_evidence_and_others_cannot(db_ctx: Context, serve_teams_with, connector) -> None:
     teams = serve_teams_with(db_ctx, teams_settings(CMMI_TEAMS_NO_AUTH="1", CMMI_ADMINS=f"someone@example.com, {BOSS.upper()}"))
     store = db_ctx.store
-    group = store.add_group(TENANT, "Service Desk", "aad-alice")
+    group = store.add_group(WORKSPACE, "Service Desk", "aad-alice")
     item, _ = store.add_evidence(
-        TENANT, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/r", None, store.clock().date(), "aad-alice"
+        WORKSPACE, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/r", None, store.clock().date(), "aad-alice"
     )
 
     def remove_as(user: str, aad: str, n: int) -> str:
@@ -32,18 +33,18 @@ def test_a_listed_user_can_remove_someone_elses_evidence_and_others_cannot(db_ct
         return said(connector, n)
 
     assert "Only the person who logged" in remove_as("29:bob", "aad-bob", 1)
-    assert store.list_evidence(TENANT)[0].removed_at is None
+    assert store.list_evidence(WORKSPACE)[0].removed_at is None
     assert f"Removed evidence #{item.id}" in remove_as("29:boss", BOSS, 2)
-    assert store.get_evidence(TENANT, item.id)[0].removed_by == BOSS
+    assert store.get_evidence(WORKSPACE, item.id)[0].removed_by == BOSS
 
 
 def test_without_the_list_no_one_in_teams_can_remove_someone_elses_evidence(db_ctx: Context, serve_teams_with, connector) -> None:
     teams = serve_teams_with(db_ctx)
     store = db_ctx.store
-    group = store.add_group(TENANT, "Service Desk", "aad-alice")
+    group = store.add_group(WORKSPACE, "Service Desk", "aad-alice")
     item, _ = store.add_evidence(
-        TENANT, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/r", None, store.clock().date(), "aad-alice"
+        WORKSPACE, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/r", None, store.clock().date(), "aad-alice"
     )
     assert teams.post(teams.activity(f"evidence remove {item.id}", user="29:boss", aad=BOSS)).status == 200
     assert "Only the person who logged" in said(connector, 1)
-    assert store.get_evidence(TENANT, item.id)[0].removed_at is None
+    assert store.get_evidence(WORKSPACE, item.id)[0].removed_at is None

@@ -31,7 +31,7 @@ def test_personal_chat_needs_no_mention_and_uses_the_tenant_and_aad_id() -> None
     assert request is not None
     assert (request.text, request.workspace_id, request.user_id, request.transport) == (
         "what does WMC.SP1.6 require",
-        "t-data",
+        "teams:t-data",
         "aad-u",
         "teams",
     )
@@ -40,7 +40,7 @@ def test_personal_chat_needs_no_mention_and_uses_the_tenant_and_aad_id() -> None
 
 def test_tenant_falls_back_to_the_conversation_and_user_to_the_teams_id() -> None:
     request = from_activity(activity("help", channelData={}, **{"from": {"id": "29:u"}}))
-    assert request is not None and (request.workspace_id, request.user_id) == ("t-conv", "29:u")
+    assert request is not None and (request.workspace_id, request.user_id) == ("teams:t-conv", "29:u")
 
 
 def test_channel_mention_is_stripped_and_other_mentions_keep_their_names() -> None:

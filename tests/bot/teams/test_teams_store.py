@@ -12,6 +12,7 @@ from tests.bot.teams.conftest import BOT_ID, CHANNEL, SDK_WARNINGS, TENANT, team
 from tests.bot.teams.fake_connector import FakeConnector
 
 pytestmark = SDK_WARNINGS
+WORKSPACE = f"teams:{TENANT}"  # stored workspace IDs carry their transport
 
 
 def test_evidence_from_a_channel_thread_goes_to_the_tenant_and_the_channels_group(
@@ -26,12 +27,12 @@ def test_evidence_from_a_channel_thread_goes_to_the_tenant_and_the_channels_grou
     assert teams.post(teams.activity(add, personal=False, mention=True)).status == 200
     posts = connector.wait_for(3)
     store = db_ctx.store
-    [item] = store.list_evidence(TENANT)
+    [item] = store.list_evidence(WORKSPACE)
     assert (item.group, item.practice_key, item.link) == ("Service Desk", "WMC.SP1.6", "https://wiki.example.com/review")
     assert item.note == "minutes & notes <b>"  # stored as typed
     assert item.created_by == "aad-alice"
-    assert store.channel_group(TENANT, CHANNEL).name == "Service Desk"
-    assert store.list_evidence("local") == []
+    assert store.channel_group(WORKSPACE, CHANNEL).name == "Service Desk"
+    assert store.list_evidence("local") == [] and store.list_evidence(TENANT) == []
     assert "<b>" not in json.dumps(posts[-1].body)
 
 
@@ -39,7 +40,7 @@ def test_a_subscribed_channel_gets_its_digest_through_the_connector(db_ctx: Cont
     teams = serve_teams_with(db_ctx)
     assert teams.post(teams.activity("<at>cmmi</at> digest on monday 09:00 UTC", personal=False, mention=True)).status == 200
     connector.wait_for(1)
-    sub = db_ctx.store.subscription(TENANT, CHANNEL)
+    sub = db_ctx.store.subscription(WORKSPACE, CHANNEL)
     assert sub is not None and sub.transport == "teams"
     assert sub.address["conversationId"] == CHANNEL  # the channel, so the digest starts a new post
     assert sub.address["serviceUrl"] == connector.service_url and sub.address["botId"] == BOT_ID
