@@ -11,6 +11,8 @@ import threading
 import urllib.error
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -87,7 +89,7 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
         if problem:
             log.warning("rejected a signed Slack request: %s", problem)
             return PlainTextResponse(f"malformed Slack request: {problem}", status_code=400)
-        bolt_request = to_bolt_request(request, body)
+        bolt_request = _reparsed(to_bolt_request(request, body), text)
         bolt_response = await asyncio.to_thread(bolt_app.dispatch, bolt_request)
         response = to_starlette_response(bolt_response)
         after = bolt_request.context.get(AFTER_RESPONSE)
@@ -113,6 +115,20 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
             Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"]),
         ]
     return Starlette(routes=[*routes, *extra_routes])
+
+
+def _reparsed(bolt_request: Any, text: str) -> Any:
+    """Bolt reads any form body that contains the word "payload" as an interaction payload, so a slash command whose text
+    says "payload" would reach no listener (404). Such a command is parsed again as the form it is."""
+    if "payload" in text and not bolt_request.body:
+        form = dict(parse_qsl(text, keep_blank_values=True))
+        if "command" in form and "payload" not in form:
+            from slack_bolt.context import BoltContext
+            from slack_bolt.request.internals import build_context
+
+            bolt_request.body = form
+            bolt_request.context = build_context(BoltContext({}), form)
+    return bolt_request
 
 
 def _run_all(steps: list[Callable[[], None]]) -> None:

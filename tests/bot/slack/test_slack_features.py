@@ -246,3 +246,12 @@ def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender
     [mine] = store.list_evidence(WORKSPACE, created_by="U0HOME")
     assert [e["value"] for e in buttons if e["action_id"].startswith("cmmi:remove:")] == [f"evidence remove {mine.id}"]
     assert any(e["action_id"].startswith("cmmi:home:") and e["type"] == "static_select" for e in buttons)  # the work-group filter
+
+
+def test_a_command_that_says_payload_is_still_a_command(slack: SlackSender, store: Store) -> None:
+    # Bolt takes any form body containing "payload" for an interaction; the server parses such a command again.
+    store.add_group(WORKSPACE, "Payload Desk", "U0SETUP")
+    sent = slack.command('evidence add WMC.SP1.6 payload size alerts are reviewed weekly --group "Payload Desk"', user="U0PAY")
+    assert sent.status == 200 and sent.message["text"].startswith("Logged evidence #")
+    [item] = store.list_evidence(WORKSPACE, created_by="U0PAY")
+    assert item.note == "payload size alerts are reviewed weekly"
