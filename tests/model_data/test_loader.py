@@ -67,6 +67,47 @@ def test_published_text_spot_checks(model: Model) -> None:
     assert model.pa("SCON").purpose.startswith("The purpose of Service Continuity (SCON) is to establish and maintain plans")
 
 
+# The published CMMI-SVC V1.3 (CMU/SEI-2010-TR-034) wording where an earlier transcription differed.
+PUBLISHED_TITLES = {
+    "IWM.SP1.6": "Establish Teams",
+    "WMC.SP1.3": "Monitor Risks",
+    "SCON.SP3.3": "Analyze Results of Verification and Validation of the Service Continuity Plan",
+}
+PUBLISHED_STATEMENTS = {
+    "REQM.SP1.2": "Obtain commitment to requirements from participants.",
+    "IRP.SP2.4": "Monitor the status of incidents to closure.",
+    "IWM.SP1.6": "Establish and maintain teams.",
+    "WMC.SP1.7": "Review accomplishments and results at selected milestones.",
+    "REQM.SP1.3": "Manage changes to requirements as they evolve.",
+    "IWM.SG2": "Coordination and collaboration of relevant stakeholders are conducted.",
+    "IWM.SP1.1": "Establish and maintain the defined process from startup and throughout the work.",
+    "SCON.SP3.3": "Analyze the results of verifying and validating the service continuity plan.",
+    "OPF.SP3.2": "Deploy the organization's set of standard processes to work groups at their startup "
+    "and deploy changes to them as appropriate throughout the work.",
+    "WMC.SP1.5": "Monitor stakeholder involvement against the plan.",
+    "WMC.SP1.1": "Monitor actual values of planning parameters against the work plan.",
+    "REQM.SP1.5": "Ensure that plans and work products remain aligned with requirements.",
+    "DAR.SP1.6": "Select solutions from alternatives based on evaluation criteria.",
+    "REQM.SG1": "Requirements are managed and inconsistencies with plans and work products are identified.",
+    "QWM.SP2.3": "Perform root cause analysis of selected issues to address deficiencies in achieving the work group's "
+    "quality and process performance objectives.",
+    "OPD.SP1.3": "Establish and maintain tailoring criteria and guidelines for the organization's set of standard processes.",
+    "WMC.SP1.6": "Periodically review the work progress, performance, and issues.",
+    "WMC.SG2": "Corrective actions are managed to closure when the work performance or results deviate significantly from the plan.",
+    "CAR.SP2.3": "Record causal analysis and resolution data for use across work groups and the organization.",
+}
+
+
+def test_published_titles_and_statements(model: Model) -> None:
+    for element_id, title in PUBLISHED_TITLES.items():
+        assert model.get(element_id).title == title, element_id
+    for element_id, statement in PUBLISHED_STATEMENTS.items():
+        assert model.get(element_id).statement == statement, element_id
+    assert model.pa("WMC").purpose.endswith(
+        "so that appropriate corrective actions can be taken when the performance deviates significantly from the plan."
+    )
+
+
 def test_generic_practice_support(model: Model) -> None:
     gp = model.get("GP2.6")
     assert isinstance(gp, GenericPractice) and gp.supported_by == ("CM",)
