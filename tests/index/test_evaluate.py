@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import ModelIndex
-from index.evaluate import evaluate, hit_at, is_match
+from index.evaluate import all_at, evaluate, hit_at, is_match, score
 from tests.conftest import DEV_SET, TEAM_SET
 
 
@@ -16,6 +16,24 @@ def test_scoring_rules() -> None:
     assert not is_match("GP2.8", "GP2")
     assert hit_at(["A.SP1.1", "CM.SP3.2"], ["CM.SP3.2"], 2)
     assert not hit_at(["A.SP1.1", "CM.SP3.2"], ["CM.SP3.2"], 1)
+
+
+def test_comparison_needs_every_side_in_the_top_three() -> None:
+    assert score("compare", ["OPF", "OPD"], ["OPF", "OPD.SP1.1", "CM"], None) == (True, True)
+    assert score("compare", ["OPF", "OPD"], ["OPD", "OPF"], None) == (True, True)
+    # one side only: a hit at 1 but not at 3
+    assert score("compare", ["OPF", "OPD"], ["OPF", "OPF.SP1.1", "SAM.SP1.1", "OPD"], None) == (True, False)
+    assert score("compare", ["OPF", "OPD"], ["SAM.SP1.1", "OPF", "OPD"], None) == (False, True)
+    assert not all_at([], ["OPF"], 3)
+    assert not all_at(["OPF"], [], 3)
+
+
+def test_not_in_model_needs_no_results_and_the_reason() -> None:
+    assert score("nonsvc", [], [], "RD is a CMMI-DEV process area") == (True, True)
+    assert score("nonsvc", [], ["SSD"], "RD is a CMMI-DEV process area") == (False, False)
+    assert score("nonsvc", [], [], None) == (False, False)
+    # other kinds keep the any-of rule
+    assert score("paraphrase", ["CM.SP3.2", "CM"], ["X", "Y", "CM.SP1.1"], None) == (False, True)
 
 
 @pytest.mark.skipif(not DEV_SET.exists(), reason="../shared/eval is not beside this checkout")
