@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 
@@ -13,18 +14,27 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from index.ids import IdGrammar
-from index.understand import Understander, Understanding, expansions_for
+from index.understand import Understander, Understanding, weighted_expansions
 from index.vocabulary import EXPANSIONS, FILLER
-from model_data import Element, GenericGoal, Goal, Model, Practice, ProcessArea
+from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
 
 # Relative weight of each field; titles say most about an element, our hints carry ops vocabulary.
-FIELD_BOOSTS = {"title": 2.0, "statement": 1.2, "hints": 1.0, "context": 0.2}
+FIELD_BOOSTS = {"title": 2.0, "statement": 1.2, "keywords": 0.3, "explain": 0.3, "context": 0.2}
+# Fields whose words rank by BM25F. Hint keywords rank as whole phrases instead (see _PhraseScorer), and
+# the "In practice" explanation is shown with an answer but never searched: its incidental examples
+# (a tool name, "annual") outranked what people asked.
+RANKED_FIELDS = ("title", "statement", "keywords", "explain", "context")
+PHRASE_WEIGHT = 1.0  # a fully matched keyword phrase against BM25F's scale
+PHRASE_POWER = 1.0  # partial phrases count by their coverage: half a two-word phrase is worth half
+PHRASE_BONUS = 0.5  # each further word of one phrase matched together, over matching words apart
+MATCHED_COVERAGE = 0.5  # a word counts as matched for coordination only from a phrase at least this covered
 EXPANSION_WEIGHT = 0.45
 # Coordination: scale a score by the share of the question's (weighted) terms the element matches,
 # so one strong title word cannot beat an element that matches most of what was asked.
 COVERAGE_POWER = 1.0
 CORRECTED_WEIGHT = 0.8  # a word we re-spelled counts a little less than one typed as meant
 NAMED_PA_BOOST = 1.6
+THE_PROCESS_BOOST = 1.3  # "train the people who perform the process" is about a generic practice
 CANDIDATES = 120
 
 _STEM = StemmingAnalyzer()
@@ -65,7 +75,8 @@ def _schema() -> Schema:
         pa=ID(stored=True),
         title=TEXT(analyzer=StemmingAnalyzer(), field_boost=FIELD_BOOSTS["title"], stored=True),
         statement=TEXT(analyzer=StemmingAnalyzer(), field_boost=FIELD_BOOSTS["statement"]),
-        hints=TEXT(analyzer=StemmingAnalyzer(), field_boost=FIELD_BOOSTS["hints"]),
+        keywords=TEXT(analyzer=StemmingAnalyzer(), field_boost=FIELD_BOOSTS["keywords"]),
+        explain=TEXT(analyzer=StemmingAnalyzer(), field_boost=FIELD_BOOSTS["explain"]),
         context=TEXT(analyzer=StemmingAnalyzer(), field_boost=FIELD_BOOSTS["context"]),
         spell=TEXT(analyzer=StandardAnalyzer(stoplist=None, minsize=2)),
         order=STORED,
@@ -74,7 +85,6 @@ def _schema() -> Schema:
 
 def _document(model: Model, element: Element, order: int) -> dict:
     hint = element.hint
-    hints = " ; ".join((*hint.keywords, hint.explain))
     if isinstance(element, ProcessArea):
         context, pa = element.category, element.abbr
     elif isinstance(element, Goal):
@@ -87,14 +97,15 @@ def _document(model: Model, element: Element, order: int) -> dict:
     else:
         goal = model.elements[element.goal_id]
         context, pa = f"generic practice {goal.title}", ""
-    spell = " ".join((element.title, element.statement, hints, context))
+    spell = " ".join((element.title, element.statement, *hint.keywords, hint.explain, context))
     return dict(
         id=element.id,
         kind=element.kind,
         pa=pa,
         title=element.title,
         statement=element.statement,
-        hints=hints,
+        keywords=" ; ".join(hint.keywords),
+        explain=hint.explain,
         context=context,
         spell=spell,
         order=order,
@@ -109,6 +120,48 @@ def _edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+class _PhraseScorer:
+    """Hint keywords scored as phrases: "annual DR test calendar" is a match for a question that says most
+    of it, and worth little to one that shares only "annual" with it."""
+
+    def __init__(self, keywords_per_doc: list[tuple[str, ...]]) -> None:
+        self._phrases: list[tuple[int, frozenset[str]]] = []
+        self._by_stem: dict[str, list[int]] = {}
+        docs_with: dict[str, set[int]] = {}
+        for doc, keywords in enumerate(keywords_per_doc):
+            for keyword in keywords:
+                stems = frozenset(t.text for t in _STEM(keyword))
+                if not stems:
+                    continue
+                for stem in stems:
+                    self._by_stem.setdefault(stem, []).append(len(self._phrases))
+                    docs_with.setdefault(stem, set()).add(doc)
+                self._phrases.append((doc, stems))
+        n = len(keywords_per_doc)
+        # BM25's idf over documents (elements) whose keywords use the stem.
+        self._idf = {stem: math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5)) for stem, d in docs_with.items()}
+
+    def score(self, weights: dict[str, float]) -> dict[int, tuple[float, set[str]]]:
+        """Per document: the phrase score and the stems matched in phrases covered well enough to count."""
+        counts: dict[int, int] = {}
+        for stem in weights:
+            for phrase in self._by_stem.get(stem, ()):
+                counts[phrase] = counts.get(phrase, 0) + 1
+        best: dict[int, dict[str, float]] = {}
+        for phrase, n in counts.items():
+            doc, stems = self._phrases[phrase]
+            value = (n / len(stems)) ** PHRASE_POWER * (1 + PHRASE_BONUS * (n - 1))
+            per_doc = best.setdefault(doc, {})
+            for stem in stems:
+                if stem in weights and value > per_doc.get(stem, 0.0):
+                    per_doc[stem] = value
+        out = {}
+        for doc, per_stem in best.items():
+            total = sum(weights[s] * self._idf[s] * v for s, v in per_stem.items())
+            out[doc] = (total, {s for s, v in per_stem.items() if v >= MATCHED_COVERAGE**PHRASE_POWER})
+        return out
 
 
 class ModelIndex:
@@ -126,10 +179,13 @@ class ModelIndex:
         writer.commit()
         self._searcher = self._index.searcher(weighting=scoring.BM25F())
         reader = self._searcher.reader()
+        self._doc_ids = [fields["id"] for _, fields in sorted(reader.iter_docs(), key=lambda pair: pair[0])]
+        self._term_cache: dict[str, dict[int, float]] = {}
+        self._phrases = _PhraseScorer([element.hint.keywords for element in map(model.elements.__getitem__, self._doc_ids)])
         self._known_words = {t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell")}
         self._known_words |= set(FILLER) | {w for key in EXPANSIONS for w in re.split(r"[\s-]", key)}
         self._known_stems: set[str] = set()
-        for fieldname in ("title", "statement", "hints", "context"):
+        for fieldname in ("title", "statement", "keywords", "explain", "context"):
             self._known_stems |= {t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)}
 
     # ---- public API -------------------------------------------------------------------------
@@ -162,7 +218,7 @@ class ModelIndex:
 
     def raw_search(self, text: str, limit: int = 5) -> list[str]:
         """Plain BM25F over the words as typed, no understanding: the floor for benchmarks."""
-        terms = [wq.Term(f, t) for t in _STEM_TOKENS(text) for f in ("title", "statement", "hints", "context")]
+        terms = [wq.Term(f, t) for t in _STEM_TOKENS(text) for f in ("title", "statement", "keywords", "explain", "context")]
         return [h["id"] for h in self._searcher.search(wq.Or(terms), limit=limit)] if terms else []
 
     # ---- lookups ----------------------------------------------------------------------------
@@ -288,41 +344,80 @@ class ModelIndex:
         reader = self._searcher.reader()
         return min(candidates, key=lambda c: (_edit_distance(word, c) if c not in swaps else 1, -reader.doc_frequency("spell", c), c))
 
-    def _weights(self, words: list[str], expansions: list[str], corrected: set[str]) -> dict[str, float]:
+    def _weights(self, u: Understanding, words: list[str], corrected: set[str]) -> dict[str, float]:
+        """Query stems and their weights: as typed 1.0, expansions less, re-spelled a little less, context less."""
+        pairs = list(zip(words, u.weights or [1.0] * len(words), strict=True))
+        pairs += [(w, x * EXPANSION_WEIGHT) for w, x in zip(u.expansions, u.expansion_weights or [1.0] * len(u.expansions), strict=True)]
+        if corrected:
+            pairs += [(w, x * EXPANSION_WEIGHT) for w, x in weighted_expansions(words, list(u.weights or [1.0] * len(words)))]
         weights: dict[str, float] = {}
-        for word_list, base in ((words, 1.0), (expansions, EXPANSION_WEIGHT)):
-            for word in word_list:
-                weight = base * CORRECTED_WEIGHT if word in corrected else base
-                for token in _STEM(word):
-                    weights[token.text] = max(weights.get(token.text, 0.0), weight)
+        for word, weight in pairs:
+            if word in corrected:
+                weight *= CORRECTED_WEIGHT
+            for token in _STEM(word):
+                weights[token.text] = max(weights.get(token.text, 0.0), weight)
         return weights
 
+    def _term_scores(self, stem: str) -> dict[int, float]:
+        """BM25F score of one stem in every document that has it, summed over the ranked fields.
+
+        Whoosh computes each score (its BM25F weighting over this index's statistics); the index never
+        changes after it is built, so a stem's scores are kept once computed. A query then costs a few
+        dictionary look-ups per word instead of a fresh Whoosh query, which is what keeps answering as
+        fast as a plain Whoosh search while it does more."""
+        cached = self._term_cache.get(stem)
+        if cached is not None:
+            return cached
+        scores: dict[int, float] = {}
+        for fieldname in RANKED_FIELDS:
+            if (fieldname, stem) not in self._searcher.reader():
+                continue
+            matcher = self._searcher.postings(fieldname, stem)
+            while matcher.is_active():
+                doc = matcher.id()
+                scores[doc] = scores.get(doc, 0.0) + matcher.score()
+                matcher.next()
+        if len(self._term_cache) < 50_000:  # bounded by the index's vocabulary in practice
+            self._term_cache[stem] = scores
+        return scores
+
+    def _scores(self, weights: dict[str, float]) -> dict[int, float]:
+        """Every matching document's score: BM25F over the ranked fields, plus keyword phrases, times coordination."""
+        scores: dict[int, float] = {}
+        matched: dict[int, set[str]] = {}
+        for stem, weight in weights.items():
+            for doc, score in self._term_scores(stem).items():
+                scores[doc] = scores.get(doc, 0.0) + weight * score
+                matched.setdefault(doc, set()).add(stem)
+        for doc, (score, stems) in self._phrases.score(weights).items():
+            scores[doc] = scores.get(doc, 0.0) + PHRASE_WEIGHT * score
+            matched.setdefault(doc, set()).update(stems)
+        total = sum(weights.values())
+        if COVERAGE_POWER > 0 and total:
+            for doc in scores:
+                scores[doc] *= (sum(weights[t] for t in matched[doc]) / total) ** COVERAGE_POWER
+        return scores
+
     def _ranked(self, u: Understanding, words: list[str], corrected: set[str], capability: str | None) -> list[Hit]:
-        expansions = list(u.expansions)
-        if corrected:
-            expansions += expansions_for(words)
-        weights = self._weights(words, expansions, corrected)
+        weights = self._weights(u, words, corrected)
         if not weights:
             return []
-        q = wq.Or([wq.Term(f, stem, boost=w) for stem, w in weights.items() for f in ("title", "statement", "hints", "context")])
-        results = self._searcher.search(q, limit=CANDIDATES, terms=COVERAGE_POWER > 0)
-        total = sum(weights.values())
         scored: dict[str, float] = {}
-        for r in results:
-            score = r.score
-            if COVERAGE_POWER > 0:
-                matched = {t.decode() if isinstance(t, bytes) else t for _, t in r.matched_terms()}
-                score *= (sum(weights[t] for t in matched if t in weights) / total) ** COVERAGE_POWER
-            pa = r["pa"]
+        for doc, score in self._scores(weights).items():
+            element_id = self._doc_ids[doc]
+            element = self.model.elements[element_id]
+            pa = element.abbr if isinstance(element, ProcessArea) else getattr(element, "pa", "")
             if pa and pa in u.named_pas:
                 score *= NAMED_PA_BOOST
             if u.levels and pa and self.model.pa(pa).maturity_level not in u.levels:
                 score *= 0.5
             if u.category and pa and self.model.pa(pa).category != u.category:
                 score *= 0.5
-            if capability and not (r["id"].startswith(("GG", "GP")) and r["id"][2] == capability[2]):
+            if u.about_the_process and isinstance(element, (GenericPractice, GenericGoal)):
+                score *= THE_PROCESS_BOOST
+            if capability and not (element_id.startswith(("GG", "GP")) and element_id[2] == capability[2]):
                 continue  # a named capability level narrows the answer to its generic goal
-            scored[r["id"]] = score
+            scored[element_id] = score
         if u.want == "process_area":
             return self._rank_process_areas(scored)
         if u.want == "generic" or capability:
@@ -336,7 +431,7 @@ class ModelIndex:
         else:
             kinds = {"specific_practice", "generic_practice"}
         hits = [self._hit(self.model.elements[i], s) for i, s in scored.items() if self.model.elements[i].kind in kinds]
-        return sorted(hits, key=lambda h: -h.score)
+        return sorted(hits, key=lambda h: (-h.score, h.id))
 
     def _rank_process_areas(self, scored: dict[str, float]) -> list[Hit]:
         children: dict[str, list[float]] = {}

@@ -19,6 +19,15 @@ FILLER = frozenset(
     """.split()
 )
 
+# Words about the appraisal itself ("the appraiser wants proof of ..."): they say why someone asks, not
+# what about, so they are dropped from the topic. "appraise"/"appraisal" stay: OPF appraises processes.
+APPRAISAL_CONTEXT = frozenset(
+    """
+    appraiser appraisers scampi proof proofs prove proves proving evidence evidences artifact artifacts artefact artefacts
+    demonstrate demonstrates demonstrating assessor assessors
+    """.split()
+)
+
 # Ops vocabulary → model vocabulary. Keys are lower-case words or phrases as typed; values are
 # extra query words in the model's language. Written for this project; not from the model's text.
 EXPANSIONS: dict[str, str] = {
