@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.lang.porter2 import stem as porter2
 
 from index.vocabulary import APPRAISAL_CONTEXT, EXPANSIONS, FILLER
 from model_data import Model
@@ -90,7 +91,14 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
-_STEMMER = StemmingAnalyzer(stoplist=None, minsize=1)
+def stemming_analyzer(**options: object) -> StemmingAnalyzer:
+    """Whoosh's stemming analyzer with the Porter2 (Snowball English) stemmer. The default Porter stemmer
+    splits one word's forms apart (logging/log, validating/validate, evaluating/evaluate), so a
+    question that says "validating" missed the practice titled "Validate"."""
+    return StemmingAnalyzer(stemfn=porter2, **options)
+
+
+_STEMMER = stemming_analyzer(stoplist=None, minsize=1)
 
 
 def _stems(words: list[str]) -> str:

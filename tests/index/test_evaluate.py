@@ -6,7 +6,9 @@ import pytest
 
 from index import ModelIndex
 from index.evaluate import all_at, evaluate, hit_at, is_match, score
-from tests.conftest import DEV_SET, TEAM_SET
+from tests.conftest import DEV_SET, ROOT, TEAM_SET
+
+DEV2_SET = ROOT / "tests" / "data" / "questions_dev2.jsonl"
 
 
 def test_scoring_rules() -> None:
@@ -51,3 +53,14 @@ def test_team_set_meets_targets(index: ModelIndex) -> None:
     assert summary["overall"]["hit@1"] >= 0.80
     assert summary["id"]["hit@1"] == 1.0
     assert summary["typo"]["hit@3"] >= 0.875
+
+
+def test_dev2_set_meets_targets(index: ModelIndex) -> None:
+    _, summary = evaluate(index, DEV2_SET)
+    assert summary["overall"]["n"] >= 120
+    assert summary["overall"]["hit@1"] >= 0.90
+    assert summary["overall"]["hit@3"] >= 0.93
+    assert summary["compare"]["hit@3"] == 1.0  # every side of every comparison in the top 3
+    assert summary["nonsvc"]["hit@1"] == 1.0  # never answered as something else
+    assert summary["id"]["hit@1"] == 1.0
+    assert summary["list"]["hit@1"] == 1.0

@@ -163,6 +163,44 @@ def test_hints_for_unknown_ids_are_rejected() -> None:
         parse_model(raw_model(), {"WMC.SP9.9": {"explain": "x", "keywords": ["y"]}})
 
 
+def outside_raw() -> dict:
+    return json.loads(resources.files("model_data").joinpath("not_in_svc.json").read_text(encoding="utf-8"))
+
+
+def test_not_in_svc_areas_are_loaded(model: Model) -> None:
+    by_abbr = {a.abbr: a for a in model.elsewhere}
+    for abbr in ("RD", "TS", "PI", "VER", "VAL", "AM", "ARD", "ATM", "AVAL", "AVER", "SSAD"):
+        area = by_abbr[abbr]
+        assert area.model.startswith(("CMMI-DEV", "CMMI-ACQ")) and area.about and area.in_svc
+        assert all(i in model.elements for i in area.in_svc)
+    assert by_abbr["VER"].name == "Verification" and by_abbr["SSAD"].name == "Solicitation and Supplier Agreement Development"
+    assert not set(by_abbr) & ({pa.abbr for pa in model.process_areas} | set(model.dev_aliases))
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (lambda raw: raw["areas"].append({**raw["areas"][0]}), "already a CMMI-SVC name or listed twice"),
+        (lambda raw: raw["areas"][0].update(abbr="CAM"), "already a CMMI-SVC name"),
+        (lambda raw: raw["areas"][0].update(abbr="PMC"), "already a CMMI-SVC name"),
+        (lambda raw: raw["areas"][0].update(name="Service Delivery"), "is a CMMI-SVC name"),
+        (lambda raw: raw["areas"][0].update(in_svc=["SSD.SP9.1"]), "unknown elements"),
+        (lambda raw: raw["areas"][0].update(in_svc=[]), "must list CMMI-SVC elements"),
+        (lambda raw: raw["areas"][0].update(about=""), "non-empty"),
+    ],
+)
+def test_not_in_svc_validation(break_it, message: str) -> None:
+    outside = outside_raw()
+    break_it(outside)
+    with pytest.raises(ModelError, match=message):
+        parse_model(raw_model(), outside=outside)
+
+
+def test_every_process_area_says_when_to_use_it(model: Model) -> None:
+    for pa in model.process_areas:
+        assert pa.hint.use_when and not pa.hint.use_when[0].isupper(), pa.abbr  # reads after "Use X when"
+
+
 def test_expected_counts_constant_is_what_the_model_has(model: Model) -> None:
     assert model.counts() == EXPECTED_COUNTS
     assert all(isinstance(pa, ProcessArea) for pa in model.process_areas)
