@@ -16,6 +16,8 @@ FILLER = frozenset(
     requirement please tell show give explain mean means meaning like eg e g etc one ones thing things kind
     sort way ways use using used make makes made get gets got help helps keep keeps go goes going put
     tell know right whole practise
+    dont doesnt didnt isnt arent wasnt werent wont cant couldnt shouldnt wouldnt hasnt havent im ive were youre theyre
+    thats whats hows wheres whos lets
     """.split()
 )
 
