@@ -37,7 +37,7 @@ EXPANSION_WEIGHT = 0.45
 COVERAGE_POWER = 1.0
 CORRECTED_WEIGHT = 0.8  # a word we re-spelled counts a little less than one typed as meant
 NAMED_PA_BOOST = 1.6
-THE_PROCESS_BOOST = 1.3  # "train the people who perform the process" is about a generic practice
+THE_PROCESS_BOOST = 1.6  # "train the people who perform the process" is about a generic practice
 CANDIDATES = 120
 # Asking for what something holds, rather than what it says.
 _LIST_CUE = re.compile(
