@@ -18,6 +18,7 @@ FILLER = frozenset(
     tell know right whole practise
     dont doesnt didnt isnt arent wasnt werent wont cant couldnt shouldnt wouldnt hasnt havent im ive were youre theyre
     thats whats hows wheres whos lets
+    vs versus difference differences differ differs different compare compared comparing comparison between
     """.split()
 )
 
