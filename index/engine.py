@@ -46,7 +46,7 @@ _LIST_CUE = re.compile(
     re.I,
 )
 
-_STEM = stemming_analyzer()
+_STEM = stemming_analyzer()  # one instance for every field: they share its stem cache
 
 
 class _RamOnlyStorage(RamStorage):
@@ -89,11 +89,11 @@ def _schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
         pa=ID(stored=True),
-        title=TEXT(analyzer=stemming_analyzer(), field_boost=FIELD_BOOSTS["title"], stored=True),
-        statement=TEXT(analyzer=stemming_analyzer(), field_boost=FIELD_BOOSTS["statement"]),
-        keywords=TEXT(analyzer=stemming_analyzer(), field_boost=FIELD_BOOSTS["keywords"]),
-        explain=TEXT(analyzer=stemming_analyzer(), field_boost=FIELD_BOOSTS["explain"]),
-        context=TEXT(analyzer=stemming_analyzer(), field_boost=FIELD_BOOSTS["context"]),
+        title=TEXT(analyzer=_STEM, field_boost=FIELD_BOOSTS["title"], stored=True),
+        statement=TEXT(analyzer=_STEM, field_boost=FIELD_BOOSTS["statement"]),
+        keywords=TEXT(analyzer=_STEM, field_boost=FIELD_BOOSTS["keywords"]),
+        explain=TEXT(analyzer=_STEM, field_boost=FIELD_BOOSTS["explain"]),
+        context=TEXT(analyzer=_STEM, field_boost=FIELD_BOOSTS["context"]),
         spell=TEXT(analyzer=StandardAnalyzer(stoplist=None, minsize=2)),
         order=STORED,
     )
