@@ -46,7 +46,7 @@ _LIST_CUE = re.compile(
     re.I,
 )
 
-_STEM = stemming_analyzer()  # one instance for every field: they share its stem cache
+_STEM = stemming_analyzer()
 
 
 class _RamOnlyStorage(RamStorage):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -91,11 +92,18 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
+# functools' cache is safe across threads (questions are answered on several); Whoosh's own is not.
+# A named module-level function: Whoosh pickles the schema, analyzer and stemmer included.
+@functools.lru_cache(maxsize=50_000)
+def stem_word(word: str) -> str:
+    return porter2(word)
+
+
 def stemming_analyzer(**options: object) -> StemmingAnalyzer:
     """Whoosh's stemming analyzer with the Porter2 (Snowball English) stemmer. The default Porter stemmer
     splits one word's forms apart (logging/log, validating/validate, evaluating/evaluate), so a
     question that says "validating" missed the practice titled "Validate"."""
-    return StemmingAnalyzer(stemfn=porter2, **options)
+    return StemmingAnalyzer(stemfn=stem_word, cachesize=None, **options)
 
 
 _STEMMER = stemming_analyzer(stoplist=None, minsize=1)
