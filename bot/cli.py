@@ -15,14 +15,13 @@ from bot.admins import Admins
 from bot.settings import load_settings
 from bot.wiring import build_context, build_store, configure_logging
 from handlers import Context, Request, UserError
-from handlers.ask import results
+from handlers.ask import answer_json
 from store import StoreUnavailable
 from store.db import BadDatabaseURL, DatabaseRefused
 
 
 def _ask_json(ctx: Context, question: str) -> dict:
-    answer = ctx.index.search(question)
-    return {"question": answer.question, "results": results(answer)}
+    return answer_json(ctx.index.search(question))
 
 
 def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:

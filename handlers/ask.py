@@ -6,6 +6,7 @@ Examples:
   ask which PA covers disaster recovery?
   ask practices of IRP
   ask which process areas are maturity level 3
+  ask OPF vs OPD
 Anything that is not another command is a question, so the word "ask" is optional.
 """
 
@@ -23,9 +24,23 @@ NOTHING_FOUND = (
 )
 
 
+def _result(hit: Hit) -> dict:
+    return {"id": hit.id, "kind": hit.kind, "title": hit.title, "score": hit.score}
+
+
 def results(answer: Answer) -> list[dict]:
     """The stable machine-readable form of an answer's hits (cmmi-bot ask --json)."""
-    return [{"id": h.id, "kind": h.kind, "title": h.title, "score": h.score} for h in answer.hits]
+    return [_result(h) for h in answer.hits]
+
+
+def answer_json(answer: Answer) -> dict:
+    """The ask --json contract: question and results always; not_in_model only when the question names
+    something CMMI-SVC V1.3 does not have (results are then empty); suggestions, possibly empty."""
+    data: dict = {"question": answer.question, "results": results(answer)}
+    if answer.not_in_model:
+        data["not_in_model"] = answer.not_in_model
+    data["suggestions"] = [_result(h) for h in answer.suggestions]
+    return data
 
 
 def level_label(model: Model, level: int) -> str:
@@ -114,32 +129,94 @@ def describe_pa(model: Model, pa: ProcessArea) -> tuple[Section, ...]:
 
 
 def _short(model: Model, hit: Hit) -> str:
-    where = f" ({model.pa(hit.pa).name})" if hit.pa else ""
+    where = f" ({model.pa(hit.pa).name})" if hit.pa and hit.kind != "process_area" else ""
     return f"{hit.id} {hit.title}{where}"
 
 
 def _notes(answer: Answer) -> tuple[Section, ...]:
-    return (Section(note=" ".join(answer.notes)),) if answer.notes else ()
+    notes = [n for n in answer.notes if n != answer.not_in_model]
+    return (Section(note=" ".join(notes)),) if notes else ()
+
+
+def _not_in_model(model: Model, answer: Answer) -> Reply:
+    areas = {a.abbr: a for a in model.elsewhere}
+    sections = [Section(body=answer.not_in_model or "That is not in CMMI-SVC V1.3.")]
+    sections += [
+        Section(
+            title=f"{areas[abbr].abbr} {areas[abbr].name} ({areas[abbr].model})",
+            body=areas[abbr].about,
+            note="cmmi-bot's summary, not model text",
+        )
+        for abbr in answer.outside
+        if abbr in areas
+    ]
+    if answer.suggestions:
+        title = "Where CMMI-SVC V1.3 covers similar ground" if answer.outside else "Did you mean"
+        sections.append(Section(title=title, items=tuple(_short(model, h) for h in answer.suggestions)))
+    return Reply(
+        text=answer.not_in_model or "That is not in CMMI-SVC V1.3.", sections=(*_notes(answer), *sections), data=answer_json(answer)
+    )
+
+
+def _use_line(model: Model, element: Element) -> str:
+    if isinstance(element, ProcessArea) and element.hint.use_when:
+        return f"Use {element.abbr} when {element.hint.use_when}"
+    explain = element.hint.explain.split(". ")[0].rstrip(".")
+    return f"{element.id} {element.title}: {explain}." if explain else f"{element.id} {element.title}: {element.statement}"
+
+
+def _side(model: Model, element: Element) -> tuple[Section, ...]:
+    """One side of a comparison: what it says, where it sits, its goals, and our explanation."""
+    if isinstance(element, ProcessArea):
+        fields = (("Category", element.category), ("Maturity level", level_label(model, element.maturity_level)))
+        items = tuple(f"{g.id} {g.title}" for g in element.goals)
+    elif isinstance(element, (Goal, GenericGoal)):
+        fields, items = (), tuple(f"{p.id} {p.title}" for p in element.practices)
+    elif isinstance(element, Practice):
+        goal = model.elements[element.goal_id]
+        fields, items = (("Goal", f"{goal.id} {goal.title}"), ("Process area", pa_line(model, model.pa(element.pa)))), ()
+    else:
+        goal = model.elements[element.goal_id]
+        fields, items = (("Generic goal", f"{goal.id} {goal.title}"), ("Applies to", "every process area")), ()
+    head = Section(
+        title=f"{element.id} {element.title}", body=element.statement, fields=fields, items=items, note=element.kind.replace("_", " ")
+    )
+    return (head, *_explain(element))
+
+
+def _comparison(model: Model, answer: Answer) -> Reply:
+    elements = [model.elements[i] for i in answer.compared]
+    sections: list[Section] = []
+    for element in elements:
+        sections.extend(_side(model, element))
+    sections.append(Section(title="When to use which", items=tuple(_use_line(model, e) for e in elements), note="cmmi-bot's explanation"))
+    return Reply(text=" vs ".join(f"{e.id} {e.title}" for e in elements), sections=(*_notes(answer), *sections), data=answer_json(answer))
 
 
 def render_answer(model: Model, answer: Answer) -> Reply:
-    data = {"question": answer.question, "results": results(answer)}
+    data = answer_json(answer)
     if answer.intent == "empty":
         raise UserError("Please type a question, e.g. 'what does WMC.SP1.6 require?' or 'how do we track customer requests?'.")
+    if answer.not_in_model:
+        return _not_in_model(model, answer)
+    if answer.compared:
+        return _comparison(model, answer)
     if not answer.hits:
         return Reply(
             text="I couldn't find anything in CMMI-SVC V1.3 for that.",
             sections=(*_notes(answer), Section(title="Nothing found", body=NOTHING_FOUND)),
             data=data,
         )
-    if answer.intent == "none":  # e.g. an ID that does not exist: the hits are suggestions
-        suggestions = Section(title="Did you mean", items=tuple(_short(model, h) for h in answer.hits))
-        return Reply(text="That is not in CMMI-SVC V1.3.", sections=(*_notes(answer), suggestions), data=data)
     if answer.intent == "list":
         items = []
         for hit in answer.hits:
             element = model.elements[hit.id]
-            items.append(pa_line(model, element) if isinstance(element, ProcessArea) else f"{hit.id} {hit.title}")
+            if isinstance(element, ProcessArea):
+                items.append(pa_line(model, element))
+            elif isinstance(element, (Practice, GenericPractice)):
+                items.append(f"{hit.id} {hit.title}: {element.statement}")
+            else:
+                items.append(f"{hit.id} {hit.title}")
         extra = ()
         levels = {model.elements[h.id].maturity_level for h in answer.hits if isinstance(model.elements[h.id], ProcessArea)}
         if len(levels) == 1 and min(levels) > 2 and answer.heading and "maturity level" in answer.heading:

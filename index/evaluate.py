@@ -9,6 +9,10 @@ from pathlib import Path
 
 from index.engine import ModelIndex
 
+# Kinds scored by their own rule rather than "any expected ID among the top k".
+COMPARE = "compare"  # expect lists the elements compared: @1 the first is one of them, @3 all of them are in the top 3
+NOT_IN_MODEL = "nonsvc"  # expect is []: a hit only when no result is given and the answer says what is not in the model
+
 
 @dataclass(frozen=True)
 class EvalRow:
@@ -18,6 +22,7 @@ class EvalRow:
     got: tuple[str, ...]
     hit1: bool
     hit3: bool
+    not_in_model: str | None = None
 
 
 def is_match(result_id: str, expected: str) -> bool:
@@ -29,23 +34,33 @@ def hit_at(results: list[str], expect: list[str], k: int) -> bool:
     return any(is_match(r, e) for r in results[:k] for e in expect)
 
 
+def all_at(results: list[str], expect: list[str], k: int) -> bool:
+    """Every expected element is matched within the top k (a comparison names all its sides)."""
+    return bool(expect) and all(any(is_match(r, e) for r in results[:k]) for e in expect)
+
+
+def score(kind: str, expect: list[str], got: list[str], not_in_model: str | None) -> tuple[bool, bool]:
+    """(hit@1, hit@3) for one question under its kind's rule."""
+    if kind == NOT_IN_MODEL or not expect:
+        ok = not got and bool(not_in_model)
+        return ok, ok
+    if kind == COMPARE:
+        return hit_at(got, expect, 1), all_at(got, expect, 3)
+    return hit_at(got, expect, 1), hit_at(got, expect, 3)
+
+
 def evaluate(index: ModelIndex, path: Path) -> tuple[list[EvalRow], dict[str, dict[str, float]]]:
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         item = json.loads(line)
-        got = [h.id for h in index.search(item["q"], limit=5).hits]
-        rows.append(
-            EvalRow(
-                item["q"],
-                item.get("kind", "?"),
-                tuple(item["expect"]),
-                tuple(got),
-                hit_at(got, item["expect"], 1),
-                hit_at(got, item["expect"], 3),
-            )
-        )
+        answer = index.search(item["q"], limit=5)
+        got = [h.id for h in answer.hits]
+        not_in_model = getattr(answer, "not_in_model", None)
+        kind = item.get("kind", "?")
+        hit1, hit3 = score(kind, item["expect"], got, not_in_model)
+        rows.append(EvalRow(item["q"], kind, tuple(item["expect"]), tuple(got), hit1, hit3, not_in_model))
     groups: dict[str, list[EvalRow]] = defaultdict(list)
     for row in rows:
         groups[row.kind].append(row)

@@ -17,13 +17,18 @@ class Reference:
     exists: bool
     start: int
     via_alias: str | None = None  # the CMMI-DEV name or the misspelled abbreviation typed
+    outside: str | None = None  # the abbreviation of a process area CMMI-SVC does not have (VER SP2.2)
 
 
 _SEP = r"[\s._:\-/,]*"
 _NUM = r"(?P<{name}>\d{{1,2}})"
-# SP1.6 / SP 1.6 / sp1-6 / SP 1 6 ; SG1 / SG 1
-_SP = rf"(?P<kind>sp|sg){_SEP}{_NUM.format(name='g')}(?:\s*[.\-_,]\s*{_NUM.format(name='n')}|\s+(?P<n2>\d{{1,2}})\b)?"
-_GP = re.compile(rf"\b(?P<kind>gp|gg){_SEP}(?P<g>\d)(?:\s*[.\-_,]\s*(?P<n>\d{{1,2}})|\s+(?P<n2>\d{{1,2}})\b)?(?!\d)", re.I)
+# SP1.6 / SP 1.6 / sp1-6 / SP 1 6 ; SG1 / SG 1 ; "specific practice 1.3", "practice 1.3", "specific goal 2"
+_SP_KIND = r"(?<!generic\s)(?P<kind>sp|sg|(?:specific\s+)?(?:practice|goal))"
+_SP = rf"{_SP_KIND}{_SEP}{_NUM.format(name='g')}(?:\s*[.\-_,]\s*{_NUM.format(name='n')}|\s+(?P<n2>\d{{1,2}})\b)?"
+_GP = re.compile(
+    rf"\b(?P<kind>gp|gg|generic\s+practice|generic\s+goal){_SEP}(?P<g>\d)(?:\s*[.\-_,]\s*(?P<n>\d{{1,2}})|\s+(?P<n2>\d{{1,2}})\b)?(?!\d)",
+    re.I,
+)
 _CAPABILITY_LEVEL = re.compile(r"\b(?:capability\s+level|cl)\s*(?P<g>[123])\b", re.I)
 _WORD = re.compile(r"[A-Za-z]{2,4}")
 
@@ -48,6 +53,7 @@ class IdGrammar:
         self.model = model
         self.abbrs = {pa.abbr for pa in model.process_areas}
         self.aliases = dict(model.dev_aliases)
+        self.outside = {a.abbr for a in model.elsewhere}
         names = sorted(self.abbrs | set(self.aliases), key=len, reverse=True)
         alt = "|".join(names)
         pa_token = rf"(?P<pa>{alt}|[a-z]{{2,4}})"
@@ -71,8 +77,9 @@ class IdGrammar:
         return None
 
     def _make(self, pa: str, alias: str | None, kind: str, g: str, n: str | None, written: str, start: int) -> Reference:
-        if kind.lower() == "sg" or n is None:
-            canonical = f"{pa}.SG{int(g)}" if kind.lower() == "sg" else f"{pa}.SP{int(g)}"
+        kind = "sg" if kind.lower() == "sg" or kind.lower().endswith("goal") else "sp"
+        if kind == "sg" or n is None:
+            canonical = f"{pa}.SG{int(g)}" if kind == "sg" else f"{pa}.SP{int(g)}"
         else:
             canonical = f"{pa}.SP{int(g)}.{int(n)}"
         return Reference(canonical, written, canonical in self.model.elements, start, alias)
@@ -87,6 +94,12 @@ class IdGrammar:
 
         for pattern in (self._pa_then_sp, self._sp_of_pa):
             for m in pattern.finditer(text):
+                if m["pa"].upper() in self.outside and free(m.span()):
+                    # checked before the typo-tolerant match, which would read SSAD as SSD and OID as OPD
+                    ref = self._make(m["pa"].upper(), None, m["kind"], m["g"], m["n"] or m["n2"], m.group(0), m.start())
+                    found.append(Reference(ref.canonical, ref.written, False, ref.start, outside=m["pa"].upper()))
+                    taken.append(m.span())
+                    continue
                 resolved = self.resolve_abbr(m["pa"], fuzzy=True)
                 if resolved is None or not free(m.span()):
                     continue
@@ -97,7 +110,8 @@ class IdGrammar:
             if not free(m.span()):
                 continue
             kind, g, n = m["kind"].upper(), int(m["g"]), m["n"] or m["n2"]
-            canonical = f"GG{g}" if kind == "GG" or n is None else f"GP{g}.{int(n)}"
+            goal = kind == "GG" or kind.endswith("GOAL")
+            canonical = f"GG{g}" if goal or n is None else f"GP{g}.{int(n)}"
             found.append(Reference(canonical, m.group(0), canonical in self.model.elements, m.start()))
             taken.append(m.span())
         for m in self._pa_then_num.finditer(text):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.lang.porter2 import stem as porter2
 
-from index.vocabulary import EXPANSIONS, FILLER
+from index.vocabulary import APPRAISAL_CONTEXT, EXPANSIONS, FILLER
 from model_data import Model
 
 MAX_QUESTION_CHARS = 1000
@@ -21,6 +23,17 @@ _GOAL_WORDS = re.compile(r"\b(?:goals?|sgs?)\b", re.I)
 _GENERIC_WORDS = re.compile(r"\b(?:generic|gps?|ggs?|institutionali[sz]\w*)\b", re.I)
 _LEVEL_TOKEN = re.compile(r"^(?:ml|cl|level)\d$")
 _OPTIONAL = re.compile(r"\b(?:optional|addition|add-on)\b", re.I)
+# "the process", "our change process", "each process": the generic practices speak of "the process" itself.
+_THE_PROCESS = re.compile(
+    r"\b(?:the|a|this|that|each|every|our|any|its|their)\s+(?:[a-z-]+\s+)?process(?:es)?\b(?!\s+(?:area|asset))", re.I
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+_ASK_START = re.compile(
+    r"^(?:so\s+|and\s+|but\s+|ok\s+|also\s+)?(?:how|what|what's|whats|which|where|who|whom|when|why|is|are|does|do|did|can|could|"
+    r"should|would|will|explain|tell|show|list|give|describe|help|any\s+idea|is\s+there)\b",
+    re.I,
+)
+CONTEXT_WEIGHT = 0.35  # a word from the situation around the question, beside one from the question itself
 
 # Words that ask for a listing or an overview rather than naming a topic.
 LIST_WORDS = frozenset(
@@ -50,12 +63,15 @@ class Understanding:
     truncated: bool
     tokens: tuple[str, ...]
     content: tuple[str, ...]  # topical words left after fillers, list words and names are removed
+    weights: tuple[float, ...] = ()  # one per content word: 1.0 in the question asked, less in its context
     levels: frozenset[int] = frozenset()
     category: str | None = None
     optional: bool = False
     named_pas: tuple[str, ...] = ()
     want: str = "practice"  # practice | process_area | goal | generic
     expansions: tuple[str, ...] = field(default=())
+    expansion_weights: tuple[float, ...] = ()
+    about_the_process: bool = False  # speaks of "the process" as such, as generic practices do
 
 
 def clean(text: str) -> tuple[str, bool]:
@@ -76,7 +92,21 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
-_STEMMER = StemmingAnalyzer(stoplist=None, minsize=1)
+# functools' cache is safe across threads (questions are answered on several); Whoosh's own is not.
+# A named module-level function: Whoosh pickles the schema, analyzer and stemmer included.
+@functools.lru_cache(maxsize=50_000)
+def stem_word(word: str) -> str:
+    return porter2(word)
+
+
+def stemming_analyzer(**options: object) -> StemmingAnalyzer:
+    """Whoosh's stemming analyzer with the Porter2 (Snowball English) stemmer. The default Porter stemmer
+    splits one word's forms apart (logging/log, validating/validate, evaluating/evaluate), so a
+    question that says "validating" missed the practice titled "Validate"."""
+    return StemmingAnalyzer(stemfn=stem_word, cachesize=None, **options)
+
+
+_STEMMER = stemming_analyzer(stoplist=None, minsize=1)
 
 
 def _stems(words: list[str]) -> str:
@@ -89,7 +119,12 @@ _EXPANSIONS = {_stems(key.replace("-", " ").split()): value for key, value in EX
 
 def expansions_for(tokens: list[str]) -> list[str]:
     """Model-language words for the ops phrases found (longest phrase first)."""
-    extra: list[str] = []
+    return [word for word, _ in weighted_expansions(tokens, [1.0] * len(tokens))]
+
+
+def weighted_expansions(tokens: list[str], weights: list[float]) -> list[tuple[str, float]]:
+    """Like expansions_for, each word carrying the weight of the phrase it came from."""
+    extra: list[tuple[str, float]] = []
     i = 0
     while i < len(tokens):
         for size in (3, 2, 1):
@@ -100,7 +135,8 @@ def expansions_for(tokens: list[str]) -> list[str]:
             if hit is None and size == 2:
                 hit = _EXPANSIONS.get(_stems(["".join(tokens[i : i + size])]))
             if hit:
-                extra.extend(hit.split())
+                weight = max(weights[i : i + size])
+                extra.extend((word, weight) for word in hit.split())
                 i += size
                 break
         else:
@@ -126,7 +162,7 @@ class Understander:
     def understand(self, raw: str, abbreviations: list[str]) -> Understanding:
         text, truncated = clean(raw)
         lowered = text.lower()
-        tokens = tokenize(text)
+        tokens, token_weights = weigh_the_ask(text)
         removed: set[str] = set()
 
         named: list[str] = list(dict.fromkeys(abbreviations))
@@ -158,20 +194,66 @@ class Understander:
         else:
             want = "practice"
 
-        content = tuple(
-            t
-            for t in tokens
-            if t not in FILLER and t not in LIST_WORDS and t not in removed and not t.isdigit() and len(t) > 1 and not _LEVEL_TOKEN.match(t)
-        )
+        kept = [
+            (t, w)
+            for t, w in zip(tokens, token_weights, strict=True)
+            if t not in FILLER
+            and t not in LIST_WORDS
+            and t not in APPRAISAL_CONTEXT
+            and t not in removed
+            and not t.isdigit()
+            and len(t) > 1
+            and not _LEVEL_TOKEN.match(t)
+        ]
+        expansions = weighted_expansions(tokens, token_weights)
         return Understanding(
             text=text,
             truncated=truncated,
             tokens=tuple(tokens),
-            content=content,
+            content=tuple(t for t, _ in kept),
+            weights=tuple(w for _, w in kept),
             levels=levels,
             category=category,
             optional=optional,
             named_pas=tuple(named),
             want=want,
-            expansions=tuple(expansions_for(tokens)),
+            expansions=tuple(w for w, _ in expansions),
+            expansion_weights=tuple(x for _, x in expansions),
+            about_the_process=bool(_THE_PROCESS.search(text)) and not named,
         )
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def weigh_the_ask(text: str) -> tuple[list[str], list[float]]:
+    """Tokens of the text, each weighted: the question asked counts fully, the situation around it less.
+
+    A chat message often tells a story before it asks ("we missed the SLA ... which practice covers X?").
+    The asking sentence is the one that ends in a question mark or opens like a question or request;
+    when it only points back ("which practice is that?"), the sentence before it is the real ask.
+    """
+    text = re.sub(r"\bobjective\s+evidence\b", "evidence", text, flags=re.I)
+    parts = sentences(text)
+    if len(parts) < 2:
+        tokens = tokenize(text)
+        return tokens, [1.0] * len(tokens)
+    asks = [i for i, part in enumerate(parts) if part.rstrip().endswith("?") or _ASK_START.match(part)]
+    if not asks:
+        asks = [len(parts) - 1] if parts[-1].rstrip().endswith("?") else []
+    if not asks:
+        tokens = tokenize(text)
+        return tokens, [1.0] * len(tokens)
+    full = set(asks)
+    for i in asks:
+        topical = [t for t in tokenize(parts[i]) if t not in FILLER and t not in LIST_WORDS and t not in APPRAISAL_CONTEXT and len(t) > 1]
+        if len(topical) < 2 and i > 0:
+            full.add(i - 1)  # "which practice is that?": the sentence before says what "that" is
+    tokens: list[str] = []
+    weights: list[float] = []
+    for i, part in enumerate(parts):
+        words = tokenize(part)
+        tokens.extend(words)
+        weights.extend([1.0 if i in full else CONTEXT_WEIGHT] * len(words))
+    return tokens, weights

@@ -16,6 +16,18 @@ FILLER = frozenset(
     requirement please tell show give explain mean means meaning like eg e g etc one ones thing things kind
     sort way ways use using used make makes made get gets got help helps keep keeps go goes going put
     tell know right whole practise
+    dont doesnt didnt isnt arent wasnt werent wont cant couldnt shouldnt wouldnt hasnt havent im ive were youre theyre
+    thats whats hows wheres whos lets
+    vs versus difference differences differ differs different compare compared comparing comparison between
+    """.split()
+)
+
+# Words about the appraisal itself ("the appraiser wants proof of ..."): they say why someone asks, not
+# what about, so they are dropped from the topic. "appraise"/"appraisal" stay: OPF appraises processes.
+APPRAISAL_CONTEXT = frozenset(
+    """
+    appraiser appraisers scampi proof proofs prove proves proving evidence evidences artifact artifacts artefact artefacts
+    demonstrate demonstrates demonstrating assessor assessors
     """.split()
 )
 

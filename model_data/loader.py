@@ -10,6 +10,7 @@ from importlib import resources
 
 MODEL_FILE = "cmmi_svc_v1_3.json"
 HINTS_DIR = "hints"
+NOT_IN_SVC_FILE = "not_in_svc.json"
 
 EXPECTED_COUNTS = {
     "process_areas": 24,
@@ -36,6 +37,7 @@ class Hint:
 
     explain: str = ""
     keywords: tuple[str, ...] = ()
+    use_when: str = ""  # for a process area: the situation it is the one to reach for (reads after "Use X when")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,18 @@ Element = ProcessArea | Goal | Practice | GenericGoal | GenericPractice
 
 
 @dataclass(frozen=True)
+class OutsideArea:
+    """A process area people name that CMMI-SVC V1.3 does not have, with where CMMI-SVC covers similar ground."""
+
+    abbr: str
+    name: str
+    model: str  # where it does exist, e.g. "CMMI-DEV V1.3"
+    about: str  # cmmi-bot's own words
+    in_svc: tuple[str, ...]  # CMMI-SVC element IDs
+    ambiguous: bool = False  # the abbreviation is also an everyday word or acronym (AM, PI, ATM)
+
+
+@dataclass(frozen=True)
 class Model:
     name: str
     version: str
@@ -124,6 +138,7 @@ class Model:
     process_areas: tuple[ProcessArea, ...]
     generic_goals: tuple[GenericGoal, ...]
     elements: dict[str, Element] = field(repr=False)
+    elsewhere: tuple[OutsideArea, ...] = field(default=(), repr=False)  # named by people, not in CMMI-SVC
 
     def get(self, element_id: str) -> Element | None:
         return self.elements.get(element_id)
@@ -196,11 +211,42 @@ def _hint(hints: dict[str, dict], element_id: str) -> Hint:
     _require(
         isinstance(keywords, list) and all(isinstance(k, str) for k in keywords), f"hints for {element_id}: keywords must be a list of text"
     )
-    return Hint(explain=str(raw.get("explain", "")).strip(), keywords=tuple(k.strip() for k in keywords if k.strip()))
+    return Hint(
+        explain=str(raw.get("explain", "")).strip(),
+        keywords=tuple(k.strip() for k in keywords if k.strip()),
+        use_when=str(raw.get("use_when", "")).strip(),
+    )
 
 
-def parse_model(raw: dict, hints: dict[str, dict] | None = None) -> Model:
-    """Build and validate a Model from the data file's JSON (and optional hints keyed by ID)."""
+def parse_outside(raw: dict, elements: dict[str, Element], taken: set[str]) -> tuple[OutsideArea, ...]:
+    """Validate the not-in-CMMI-SVC file: each area once, never a CMMI-SVC name, pointing at real CMMI-SVC elements."""
+    areas = []
+    seen: set[str] = set()
+    svc_names = {e.name.lower() for e in elements.values() if isinstance(e, ProcessArea)}
+    for entry in raw.get("areas", []):
+        abbr = _text(entry, "abbr", "not-in-SVC area")
+        where = f"not-in-SVC area {abbr}"
+        name = _text(entry, "name", where)
+        _require(bool(_PA_ABBR.match(abbr)), f"{where}: bad abbreviation")
+        _require(abbr not in taken and abbr not in seen, f"{where}: the abbreviation is already a CMMI-SVC name or listed twice")
+        _require(
+            name.lower() not in svc_names and name.lower() not in seen, f"{where}: the name {name!r} is a CMMI-SVC name or listed twice"
+        )
+        in_svc = entry.get("in_svc")
+        _require(isinstance(in_svc, list) and bool(in_svc), f"{where}: in_svc must list CMMI-SVC elements")
+        unknown = [i for i in in_svc if i not in elements]
+        _require(not unknown, f"{where}: in_svc names unknown elements {unknown}")
+        areas.append(
+            OutsideArea(
+                abbr, name, _text(entry, "model", where), _text(entry, "about", where), tuple(in_svc), bool(entry.get("ambiguous", False))
+            )
+        )
+        seen.update((abbr, name.lower()))
+    return tuple(areas)
+
+
+def parse_model(raw: dict, hints: dict[str, dict] | None = None, outside: dict | None = None) -> Model:
+    """Build and validate a Model from the data file's JSON (optional hints keyed by ID, optional not-in-SVC areas)."""
     hints = hints or {}
     categories = tuple(c["name"] for c in raw["categories"])
     levels = {int(m["level"]): m["name"] for m in raw["maturity_levels"]}
@@ -293,7 +339,8 @@ def parse_model(raw: dict, hints: dict[str, dict] | None = None) -> Model:
     unknown_hints = set(hints) - set(elements)
     _require(not unknown_hints, f"hints for unknown elements: {sorted(unknown_hints)}")
 
-    model = Model(raw["model"]["abbr"], raw["model"]["version"], categories, levels, aliases, tuple(pas), tuple(ggs), elements)
+    elsewhere = parse_outside(outside or {}, elements, pa_abbrs | set(aliases))
+    model = Model(raw["model"]["abbr"], raw["model"]["version"], categories, levels, aliases, tuple(pas), tuple(ggs), elements, elsewhere)
     counts = model.counts()
     _require(counts == EXPECTED_COUNTS, f"model counts {counts} differ from CMMI-SVC V1.3 {EXPECTED_COUNTS}")
     return model
@@ -316,5 +363,7 @@ def _read_hints() -> dict[str, dict]:
 @cache
 def load_model() -> Model:
     """The shipped CMMI-SVC V1.3 model with our hints; loaded and validated once per process."""
-    raw = json.loads(resources.files(__package__).joinpath(MODEL_FILE).read_text(encoding="utf-8"))
-    return parse_model(raw, _read_hints())
+    folder = resources.files(__package__)
+    raw = json.loads(folder.joinpath(MODEL_FILE).read_text(encoding="utf-8"))
+    outside = json.loads(folder.joinpath(NOT_IN_SVC_FILE).read_text(encoding="utf-8"))
+    return parse_model(raw, _read_hints(), outside)

@@ -58,6 +58,15 @@ def test_ask_json_contract() -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def test_ask_json_not_in_model_and_suggestions() -> None:
+    out = run("ask", "--json", "-", stdin="what does VER SP 2.2 require\nOPF vs OPD\n")
+    ver, compare = (json.loads(line) for line in out.stdout.splitlines())
+    assert ver["results"] == [] and ver["not_in_model"].startswith("VER (Verification)")
+    assert "SSD.SP3.3" in [s["id"] for s in ver["suggestions"]]
+    assert "not_in_model" not in compare and compare["suggestions"] == []
+    assert [r["id"] for r in compare["results"][:2]] == ["OPF", "OPD"]
+
+
 def test_ask_json_stdin_one_line_per_question_in_order() -> None:
     questions = ["GP2.8", "", "what is CAM", "zxqv blorft", "SP1.2 of CM"]
     out = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")

@@ -77,3 +77,56 @@ def test_help_and_help_me(ctx: Context) -> None:
     assert dispatch(Request("help me find the practice for configuration audits"), ctx).data["results"][0]["id"] == "CM.SP3.2"
     with pytest.raises(UserError, match="no command 'frobnicate'"):
         dispatch(Request("help frobnicate"), ctx)
+
+
+def test_json_contract_keeps_results_and_adds_suggestions(ctx: Context) -> None:
+    data = dispatch(Request("which PA covers disaster recovery?"), ctx).data
+    assert list(data) == ["question", "results", "suggestions"]  # not_in_model only when it applies
+    assert data["results"][0]["id"] == "SCON" and data["suggestions"] == []
+    for r in data["results"]:
+        assert set(r) == {"id", "kind", "title", "score"}
+
+
+@pytest.mark.parametrize("text", ["explain the RD process area", "what does VER SP 2.2 require", "WMC.SP9.9", "GP2.11"])
+def test_not_in_model_has_no_results_and_says_so(ctx: Context, text: str) -> None:
+    reply = dispatch(Request(text), ctx)
+    data = reply.data
+    assert data["results"] == []
+    assert "not" in data["not_in_model"] and "CMMI-SVC V1.3" in data["not_in_model"]
+    assert data["suggestions"] and all(set(s) == {"id", "kind", "title", "score"} for s in data["suggestions"])
+    shown = text_of(reply)
+    assert data["not_in_model"] in shown  # the person reads the same as the JSON says
+    assert all(s["id"] in shown for s in data["suggestions"])
+
+
+def test_other_model_area_is_explained_in_our_words(ctx: Context) -> None:
+    reply = dispatch(Request("what is the Requirements Development process area?"), ctx)
+    text = text_of(reply)
+    rd = next(a for a in ctx.model.elsewhere if a.abbr == "RD")
+    assert rd.about in text and "cmmi-bot's summary" in text
+    assert "Where CMMI-SVC V1.3 covers similar ground" in text and "SSD.SG1" in text
+
+
+def test_comparison_shows_both_sides_and_when_to_use_which(ctx: Context) -> None:
+    reply = dispatch(Request("OPF vs OPD"), ctx)
+    assert [r["id"] for r in reply.data["results"][:2]] == ["OPF", "OPD"]
+    titles = [s.title for s in reply.sections]
+    assert "OPF Organizational Process Focus" in titles and "OPD Organizational Process Definition" in titles
+    (when,) = [s for s in reply.sections if s.title == "When to use which"]
+    assert when.items == (f"Use OPF when {ctx.model.pa('OPF').hint.use_when}", f"Use OPD when {ctx.model.pa('OPD').hint.use_when}")
+    text = text_of(reply)
+    assert ctx.model.pa("OPF").purpose in text and ctx.model.pa("OPD").purpose in text
+    assert "OPF.SG3 Deploy Organizational Process Assets and Incorporate Experiences" in text  # goals
+
+
+def test_list_answer_returns_the_listed_elements(ctx: Context) -> None:
+    reply = dispatch(Request("list the SPs under CAM SG2"), ctx)
+    assert [r["id"] for r in reply.data["results"]] == ["CAM.SG2", "CAM.SP2.1", "CAM.SP2.2", "CAM.SP2.3"]
+    (listing,) = [s for s in reply.sections if s.title and s.title.startswith("Practices of CAM.SG2")]
+    assert "CAM.SP2.1 Monitor and Analyze Capacity: Monitor and analyze capacity against thresholds." in listing.items
+
+
+def test_respelled_words_are_said(ctx: Context) -> None:
+    reply = dispatch(Request("trainig recrods"), ctx)
+    assert "I read 'trainig' as 'training'." in text_of(reply)
+    assert reply.data["results"][0]["id"] == "OT.SP2.2"

@@ -67,6 +67,47 @@ def test_published_text_spot_checks(model: Model) -> None:
     assert model.pa("SCON").purpose.startswith("The purpose of Service Continuity (SCON) is to establish and maintain plans")
 
 
+# The published CMMI-SVC V1.3 (CMU/SEI-2010-TR-034) wording where an earlier transcription differed.
+PUBLISHED_TITLES = {
+    "IWM.SP1.6": "Establish Teams",
+    "WMC.SP1.3": "Monitor Risks",
+    "SCON.SP3.3": "Analyze Results of Verification and Validation of the Service Continuity Plan",
+}
+PUBLISHED_STATEMENTS = {
+    "REQM.SP1.2": "Obtain commitment to requirements from participants.",
+    "IRP.SP2.4": "Monitor the status of incidents to closure.",
+    "IWM.SP1.6": "Establish and maintain teams.",
+    "WMC.SP1.7": "Review accomplishments and results at selected milestones.",
+    "REQM.SP1.3": "Manage changes to requirements as they evolve.",
+    "IWM.SG2": "Coordination and collaboration of relevant stakeholders are conducted.",
+    "IWM.SP1.1": "Establish and maintain the defined process from startup and throughout the work.",
+    "SCON.SP3.3": "Analyze the results of verifying and validating the service continuity plan.",
+    "OPF.SP3.2": "Deploy the organization's set of standard processes to work groups at their startup "
+    "and deploy changes to them as appropriate throughout the work.",
+    "WMC.SP1.5": "Monitor stakeholder involvement against the plan.",
+    "WMC.SP1.1": "Monitor actual values of planning parameters against the work plan.",
+    "REQM.SP1.5": "Ensure that plans and work products remain aligned with requirements.",
+    "DAR.SP1.6": "Select solutions from alternatives based on evaluation criteria.",
+    "REQM.SG1": "Requirements are managed and inconsistencies with plans and work products are identified.",
+    "QWM.SP2.3": "Perform root cause analysis of selected issues to address deficiencies in achieving the work group's "
+    "quality and process performance objectives.",
+    "OPD.SP1.3": "Establish and maintain tailoring criteria and guidelines for the organization's set of standard processes.",
+    "WMC.SP1.6": "Periodically review the work progress, performance, and issues.",
+    "WMC.SG2": "Corrective actions are managed to closure when the work performance or results deviate significantly from the plan.",
+    "CAR.SP2.3": "Record causal analysis and resolution data for use across work groups and the organization.",
+}
+
+
+def test_published_titles_and_statements(model: Model) -> None:
+    for element_id, title in PUBLISHED_TITLES.items():
+        assert model.get(element_id).title == title, element_id
+    for element_id, statement in PUBLISHED_STATEMENTS.items():
+        assert model.get(element_id).statement == statement, element_id
+    assert model.pa("WMC").purpose.endswith(
+        "so that appropriate corrective actions can be taken when the performance deviates significantly from the plan."
+    )
+
+
 def test_generic_practice_support(model: Model) -> None:
     gp = model.get("GP2.6")
     assert isinstance(gp, GenericPractice) and gp.supported_by == ("CM",)
@@ -120,6 +161,44 @@ def test_validation_rejects_broken_data(break_it, message: str) -> None:
 def test_hints_for_unknown_ids_are_rejected() -> None:
     with pytest.raises(ModelError, match="unknown elements"):
         parse_model(raw_model(), {"WMC.SP9.9": {"explain": "x", "keywords": ["y"]}})
+
+
+def outside_raw() -> dict:
+    return json.loads(resources.files("model_data").joinpath("not_in_svc.json").read_text(encoding="utf-8"))
+
+
+def test_not_in_svc_areas_are_loaded(model: Model) -> None:
+    by_abbr = {a.abbr: a for a in model.elsewhere}
+    for abbr in ("RD", "TS", "PI", "VER", "VAL", "AM", "ARD", "ATM", "AVAL", "AVER", "SSAD"):
+        area = by_abbr[abbr]
+        assert area.model.startswith(("CMMI-DEV", "CMMI-ACQ")) and area.about and area.in_svc
+        assert all(i in model.elements for i in area.in_svc)
+    assert by_abbr["VER"].name == "Verification" and by_abbr["SSAD"].name == "Solicitation and Supplier Agreement Development"
+    assert not set(by_abbr) & ({pa.abbr for pa in model.process_areas} | set(model.dev_aliases))
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (lambda raw: raw["areas"].append({**raw["areas"][0]}), "already a CMMI-SVC name or listed twice"),
+        (lambda raw: raw["areas"][0].update(abbr="CAM"), "already a CMMI-SVC name"),
+        (lambda raw: raw["areas"][0].update(abbr="PMC"), "already a CMMI-SVC name"),
+        (lambda raw: raw["areas"][0].update(name="Service Delivery"), "is a CMMI-SVC name"),
+        (lambda raw: raw["areas"][0].update(in_svc=["SSD.SP9.1"]), "unknown elements"),
+        (lambda raw: raw["areas"][0].update(in_svc=[]), "must list CMMI-SVC elements"),
+        (lambda raw: raw["areas"][0].update(about=""), "non-empty"),
+    ],
+)
+def test_not_in_svc_validation(break_it, message: str) -> None:
+    outside = outside_raw()
+    break_it(outside)
+    with pytest.raises(ModelError, match=message):
+        parse_model(raw_model(), outside=outside)
+
+
+def test_every_process_area_says_when_to_use_it(model: Model) -> None:
+    for pa in model.process_areas:
+        assert pa.hint.use_when and not pa.hint.use_when[0].isupper(), pa.abbr  # reads after "Use X when"
 
 
 def test_expected_counts_constant_is_what_the_model_has(model: Model) -> None:

@@ -30,7 +30,7 @@ def test_a_personal_question_gets_an_answer_card(teams: TeamsSender, connector: 
     card = card_of(post.body)
     text = json.dumps(card)
     assert card["type"] == "AdaptiveCard"
-    assert "Periodically review the work's progress, performance, and issues." in text
+    assert "Periodically review the work progress, performance, and issues." in text
     facts = next(e for e in card["body"] if e["type"] == "FactSet")["facts"]
     assert [f["title"] for f in facts] == ["Goal", "Process area"]
     assert facts[0]["value"].startswith("WMC.SG1")
