@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-from croniter import croniter
 
 from handlers.core import UserError
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^(?P<h>[01]?\d|2[0-3])[:.h](?P<m>[0-5]\d)$")
-# A local time lies at most this far from the UTC moment it names (offsets run from -12 h to +14 h, and a
-# zone has moved its clocks by a whole day): enough room to step over any wall-clock slot near `now`.
+WEEK = timedelta(days=7)
+# More than any clock change (a zone has moved its clocks by a whole day): starting this far from `now` on
+# the wall clock, stepping week by week cannot miss a slot whose instant is on the other side of `now`.
 _MARGIN = timedelta(days=2)
 
 
@@ -26,8 +24,9 @@ class Weekly:
     Each local week has exactly one slot: the first moment the local clock reads the time or later on
     that day. So a time the clocks pass twice (the autumn repeated hour) is its first occurrence
     (fold=0), and a time the clocks skip (the spring gap) is the moment they jump past it. Slots are
-    computed on naive wall-clock times (croniter) and only then placed on the UTC time line, so the
-    answer does not depend on which side of a clock change `now` happens to fall.
+    stepped on naive wall-clock times and only then placed on the UTC time line, so a week's slot does
+    not depend on which side of a clock change `now` falls. (croniter on aware datetimes picked either
+    occurrence of a repeated time depending on `now`, and took nine tenths of a scheduler run.)
     """
 
     weekday: int  # 0 = Monday
@@ -38,11 +37,17 @@ class Weekly:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def _cron(self) -> str:
-        hour, minute = (int(x) for x in self.local_time.split(":"))
-        if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= self.weekday < 7):
-            raise ValueError(f"not a weekly time: {self.weekday} {self.local_time}")
-        return f"{minute} {hour} * * {(self.weekday + 1) % 7}"  # cron counts Sunday as 0
+    def _time(self) -> time:
+        if not (isinstance(self.weekday, int) and 0 <= self.weekday < 7):
+            raise ValueError(f"not a day of the week: {self.weekday!r}")
+        hour, minute = self.local_time.split(":")
+        return time(int(hour), int(minute))
+
+    def _wall_at_or_before(self, local: datetime) -> datetime:
+        """The latest wall-clock slot at or before a naive local time."""
+        day = local.date() - timedelta(days=(local.weekday() - self.weekday) % 7)
+        wall = datetime.combine(day, self._time())
+        return wall if wall <= local else wall - WEEK
 
     def instant(self, wall: datetime) -> datetime:
         """The UTC moment of a naive local wall-clock time: the first moment the clock reads it or later."""
@@ -64,36 +69,28 @@ class Weekly:
                 hi = mid
         return early + timedelta(seconds=hi)
 
-    def _walls_before(self, now: datetime) -> Iterator[datetime]:
-        local = now.astimezone(self.zone).replace(tzinfo=None)
-        return croniter(self._cron(), local + _MARGIN).all_prev(datetime)
-
     def latest_slot(self, now: datetime) -> datetime:
         """The most recent slot at or before now, in UTC. 09:00 Europe/Berlin stays 09:00 local across
         daylight-saving changes, and a week's slot is the same instant whenever it is asked for."""
-        for wall in self._walls_before(now):
-            slot = self.instant(wall)
-            if slot <= now:
-                return slot
-        raise AssertionError("unreachable: croniter yields slots without end")
+        wall = self._wall_at_or_before(now.astimezone(self.zone).replace(tzinfo=None) + _MARGIN)
+        while (slot := self.instant(wall)) > now:
+            wall -= WEEK
+        return slot
 
     def next_slot(self, now: datetime) -> datetime:
         """The first slot after now, in UTC."""
-        local = now.astimezone(self.zone).replace(tzinfo=None)
-        for wall in croniter(self._cron(), local - _MARGIN).all_next(datetime):
-            slot = self.instant(wall)
-            if slot > now:
-                return slot
-        raise AssertionError("unreachable: croniter yields slots without end")
+        wall = self._wall_at_or_before(now.astimezone(self.zone).replace(tzinfo=None) - _MARGIN)
+        while (slot := self.instant(wall)) <= now:
+            wall += WEEK
+        return slot
 
     def clock_changes(self, now: datetime, weeks: int = 53) -> list[tuple[date, str]]:
         """The coming weeks whose slot the clocks skip ("skipped") or pass twice ("repeated")."""
         zone = self.zone
-        local = now.astimezone(zone).replace(tzinfo=None)
+        wall = self._wall_at_or_before(now.astimezone(zone).replace(tzinfo=None))
         found = []
-        walls = croniter(self._cron(), local).all_next(datetime)
         for _ in range(weeks):
-            wall = next(walls)
+            wall += WEEK
             first, second = (wall.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1))
             if first.astimezone(zone).replace(tzinfo=None) != wall:
                 found.append((wall.date(), "skipped"))
