@@ -109,7 +109,8 @@ def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> st
     what = f"{group}, ML{sub.level}" if group else f"the whole workspace, ML{sub.level}"
     quiet = "full report even in quiet weeks" if sub.quiet_full else "one line in quiet weeks"
     if weekly.problem():  # saved elsewhere (another replica, newer tzdata): say what it is, not when it is due
-        return f"{DAYS[sub.weekday % 7].capitalize()}s at {sub.local_time} {sub.timezone} for {what} ({quiet})."
+        day = f"{DAYS[sub.weekday].capitalize()}s" if sub.weekday in range(7) else "Weekly"
+        return f"{day} at {sub.local_time} {sub.timezone} for {what} ({quiet})."
     nxt = weekly.next_slot(now).astimezone(weekly.zone)
     return f"{weekly.describe()} for {what} ({quiet}). Next: {nxt:%a %Y-%m-%d %H:%M %Z}."
 

@@ -175,6 +175,8 @@ def test_gone_channel_is_disabled_and_others_still_sent(db_ctx: Context, clock: 
     assert "paused" in say(db_ctx, "digest", channel="C2").text
     run(db_ctx, clock, MONDAY_0905 + timedelta(days=7), recorder)
     assert [c for c, _, _ in recorder.posts].count("C2") == 0
+    pauses = [(actor, after["channel"], after["reason"]) for actor, action, _, after in digest_audit(db_ctx) if action == "digest.pause"]
+    assert pauses == [("cmmi-bot", "C2", sub.disabled_reason)]
 
 
 def test_late_digest_is_marked_and_a_week_late_is_skipped(db_ctx: Context, clock: Clock) -> None:
@@ -321,16 +323,16 @@ def digest_audit(ctx: Context) -> list[tuple[str, str, dict | None, dict | None]
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "reason"),
+    ("column", "value", "reason", "shown"),
     [
-        ("timezone", "Mars/Base", "the time zone Mars/Base is not known to this server"),
-        ("timezone", "../../etc/passwd", "the time zone ../../etc/passwd is not known to this server"),
-        ("local_time", "9h30", "its saved time 9h30 is not a time of day (HH:MM)"),
-        ("weekday", 9, "its saved day is not a day of the week"),
+        ("timezone", "Mars/Base", "the time zone Mars/Base is not known to this server", "Mondays at 09:00 Mars/Base"),
+        ("timezone", "../../etc/passwd", "the time zone ../../etc/passwd is not known to this server", "Mondays at 09:00 ../../etc/passwd"),
+        ("local_time", "9h30", "its saved time 9h30 is not a time of day (HH:MM)", "Mondays at 9h30 UTC"),
+        ("weekday", 9, "its saved day is not a day of the week", "Weekly at 09:00 UTC"),
     ],
 )
 def test_a_subscription_that_cannot_be_scheduled_is_paused_alone(
-    db_ctx: Context, clock: Clock, caplog: pytest.LogCaptureFixture, column: str, value: object, reason: str
+    db_ctx: Context, clock: Clock, caplog: pytest.LogCaptureFixture, column: str, value: object, reason: str, shown: str
 ) -> None:
     subscribe(db_ctx, clock, ["C1", "C2", "C3"])
     _write_directly(db_ctx, "C2", **{column: value})
@@ -344,8 +346,9 @@ def test_a_subscription_that_cannot_be_scheduled_is_paused_alone(
     assert len(warnings) == 1 and str(value) not in warnings[0].getMessage()  # once, without what the channel saved
     paused = db_ctx.store.subscription("W1", "C2")
     assert not paused.enabled and paused.disabled_reason == reason
-    shown = say(db_ctx, "digest", channel="C2").text
-    assert f"It is paused: {reason}." in shown and "digest on" in shown
+    shown_text = say(db_ctx, "digest", channel="C2").text
+    assert f"It is paused: {reason}." in shown_text and "digest on" in shown_text
+    assert f"digest: {shown} for the whole workspace" in shown_text
     (actor, action, before, after), *rest = digest_audit(db_ctx)[3:]  # after the three `digest on`
     assert (actor, action, before["enabled"], after["enabled"], after["reason"]) == ("cmmi-bot", "digest.pause", True, False, reason)
     assert rest == []
@@ -353,6 +356,33 @@ def test_a_subscription_that_cannot_be_scheduled_is_paused_alone(
     assert db_ctx.store.subscription("W1", "C2").enabled
     assert run(db_ctx, clock, MONDAY_0905 + timedelta(days=14), recorder).outcomes == {"sent": 3}
     assert sorted(c for c, _, _ in recorder.posts[4:]) == ["C1", "C2", "C3"]
+
+
+def test_runs_racing_over_a_bad_subscription_pause_it_once(db_ctx: Context, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    channels = [f"C{n}" for n in range(6)]
+    subscribe(db_ctx, clock, channels)
+    _write_directly(db_ctx, "C3", timezone="Mars/Base")
+    clock.now = MONDAY_0905
+    recorder = Recorder()
+    reports, errors = [], []
+
+    def worker(n: int) -> None:
+        try:
+            reports.append(run_due(db_ctx, db_ctx.store, {"test": recorder}, MONDAY_0905, f"worker-{n}"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    with caplog.at_level(logging.WARNING, logger="cmmi_bot.scheduler"):
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert errors == []
+    assert sorted(c for c, _, _ in recorder.posts) == [c for c in channels if c != "C3"]
+    assert sum(r.outcomes["paused"] for r in reports) == 1
+    assert [action for _, action, _, _ in digest_audit(db_ctx)].count("digest.pause") == 1
+    assert len([r for r in caplog.records if "paused" in r.getMessage()]) == 1
 
 
 def test_an_unknown_time_zone_does_not_stop_the_serve_loop(db_ctx: Context, clock: Clock) -> None:
