@@ -390,18 +390,22 @@ def test_an_unknown_time_zone_does_not_stop_the_serve_loop(db_ctx: Context, cloc
     _write_directly(db_ctx, "C1", timezone="Mars/Base")
     clock.now = MONDAY_0905
     recorder = Recorder()
-    reports = []
-    loop = SchedulerThread(lambda: reports.append(run_due(db_ctx, db_ctx.store, {"test": recorder}, MONDAY_0905)), interval=0.01)
+    reports, attempts, three = [], [], threading.Event()
+
+    def job() -> None:
+        try:
+            reports.append(run_due(db_ctx, db_ctx.store, {"test": recorder}, MONDAY_0905))
+        finally:
+            attempts.append(1)
+            if len(attempts) == 3:
+                three.set()
+
+    # No timed waits: under libfaketime (make test-future) a timed wait can sleep for the whole offset.
+    loop = SchedulerThread(job, interval=0)
     loop.start()
-    try:
-        deadline = threading.Event()
-        for _ in range(1000):  # a bounded wait for three runs, not a timing assertion
-            if len(reports) >= 3:
-                break
-            deadline.wait(0.01)
-    finally:
-        loop.stop()
-        loop.join(timeout=30)
+    three.wait()
+    loop.stop()
+    loop.join()
     assert [r.outcomes for r in reports[:3]] == [{"sent": 1, "paused": 1}, {}, {}]
     assert [c for c, _, _ in recorder.posts] == ["C2"]
 
