@@ -21,7 +21,7 @@ from typing import Protocol
 from handlers import Context, Reply
 from handlers.digest import DigestScope, build_digest
 from handlers.schedule import Weekly, period_key
-from store import Claim, Store, Subscription
+from store import Claim, Store, StoreUnavailable, Subscription
 
 log = logging.getLogger("cmmi_bot.scheduler")
 
@@ -57,41 +57,68 @@ def worker_id() -> str:
 
 
 def run_due(ctx: Context, store: Store, deliverers: Mapping[str, Deliverer], now: datetime, worker: str | None = None) -> RunReport:
-    """Send every digest due at `now` that nobody has sent yet."""
+    """Send every digest due at `now` that nobody has sent yet.
+
+    One subscription never stops the others: one whose schedule cannot be worked out (say a time zone
+    saved by a replica with newer tzdata) is paused with the reason; any other failure is logged and
+    counted, and the rest are still served in the same run. Only an unreachable database ends the run.
+    """
     worker = worker or worker_id()
     report = RunReport()
     subs = store.active_subscriptions()
     slots: dict[int, tuple[datetime, datetime]] = {}
     for sub in subs:
         weekly = Weekly(sub.weekday, sub.local_time, sub.timezone)
-        slot = weekly.latest_slot(now)
-        slots[sub.id] = (slot, weekly.latest_slot(slot - timedelta(seconds=1)))
+        try:
+            slot = weekly.latest_slot(now)
+            slots[sub.id] = (slot, weekly.latest_slot(slot - timedelta(seconds=1)))
+        except Exception as exc:
+            _pause(store, sub, weekly, exc, report)
+    serving = [sub for sub in subs if sub.id in slots]
     periods = sorted({period_key(s) for pair in slots.values() for s in pair})
-    seen = store.periods_seen([s.id for s in subs], periods)
+    seen = store.periods_seen([s.id for s in serving], periods)
     content: dict[tuple, Reply] = {}  # channels with the same scope and week share one computation
-    for sub in subs:
+    for sub in serving:
         slot, previous = slots[sub.id]
-        if slot < sub.created_at:
-            continue  # subscribed after this week's slot: the first digest is next week
-        if previous >= sub.created_at and (sub.id, period_key(previous)) not in seen and now - previous > SKIP_AFTER:
-            if store.record_skipped(sub.id, period_key(previous), "more than a week late: the bot was not running"):
-                report.outcomes["skipped"] += 1
-        period = period_key(slot)
-        if (sub.id, period) in seen:
-            continue
-        deliverer = deliverers.get(sub.transport)
-        if deliverer is None:
-            report.outcomes["no transport"] += 1
-            continue
-        late = now - slot > LATE_AFTER
-        claim = store.claim(sub.id, period, worker, late, STALE_CLAIM)
-        if claim is None:
-            report.outcomes["taken by another"] += 1
-            continue
-        _send(ctx, store, deliverer, sub, claim, slot, previous, late, worker, content, report)
+        try:
+            _serve(ctx, store, deliverers, sub, slot, previous, now, seen, worker, content, report)
+        except StoreUnavailable:
+            raise  # the database is shared: no other subscription can be served either
+        except Exception:
+            log.warning("digest for subscription %s failed", sub.id, exc_info=True)
+            report.outcomes["error"] += 1
     if report.outcomes:
         log.info("digest run at %s: %s", now.isoformat(), report)
     return report
+
+
+def _pause(store: Store, sub: Subscription, weekly: Weekly, exc: Exception, report: RunReport) -> None:
+    reason = weekly.problem() or f"the bot could not work out when this digest is due ({type(exc).__name__})"
+    if store.disable_subscription(sub.id, reason):
+        # The reason quotes what the channel saved; the log names only the row and the kind of error.
+        log.warning("digest subscription %s paused: its schedule could not be worked out (%s)", sub.id, type(exc).__name__)
+        report.outcomes["paused"] += 1
+
+
+def _serve(ctx, store, deliverers, sub: Subscription, slot, previous, now, seen, worker, content, report) -> None:
+    if slot < sub.created_at:
+        return  # subscribed (or rescheduled) after this week's slot: the first digest is next week
+    if previous >= sub.created_at and (sub.id, period_key(previous)) not in seen and now - previous > SKIP_AFTER:
+        if store.record_skipped(sub.id, period_key(previous), "more than a week late: the bot was not running"):
+            report.outcomes["skipped"] += 1
+    period = period_key(slot)
+    if (sub.id, period) in seen:
+        return
+    deliverer = deliverers.get(sub.transport)
+    if deliverer is None:
+        report.outcomes["no transport"] += 1
+        return
+    late = now - slot > LATE_AFTER
+    claim = store.claim(sub.id, period, worker, late, STALE_CLAIM)
+    if claim is None:
+        report.outcomes["taken by another"] += 1
+        return
+    _send(ctx, store, deliverer, sub, claim, slot, previous, late, worker, content, report)
 
 
 def _send(ctx, store, deliverer, sub, claim: Claim, slot, previous, late, worker, content, report) -> None:

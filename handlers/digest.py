@@ -13,6 +13,10 @@ ratings, who contributed), evidence coverage towards the level and its change si
 gaps, evidence more than a year old, and a next step. A week without changes gets one line unless the
 subscription says --full. Each subscribed week is sent once; a digest the bot missed while down is sent
 late when it is back, marked late, and one more than a week late is skipped.
+On the nights the clocks change, a time that happens twice (the repeated hour in autumn) is sent at its
+first occurrence, and a time the clocks skip (spring) is sent the moment they jump past it. A digest the
+bot cannot schedule or deliver (an unknown time zone, a channel it can no longer post to) is paused, and
+`digest` says why; `digest on` resumes it. Subscribing, turning off and pausing are in the audit log.
 """
 
 from __future__ import annotations
@@ -103,10 +107,26 @@ def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: dat
 def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> str:
     weekly = Weekly(sub.weekday, sub.local_time, sub.timezone)
     group = next((g.name for g in store.list_groups(sub.workspace_id) if g.id == sub.work_group_id), None) if sub.work_group_id else None
-    nxt = weekly.next_slot(now).astimezone(weekly.zone)
     what = f"{group}, ML{sub.level}" if group else f"the whole workspace, ML{sub.level}"
     quiet = "full report even in quiet weeks" if sub.quiet_full else "one line in quiet weeks"
+    if weekly.problem():  # saved elsewhere (another replica, newer tzdata): say what it is, not when it is due
+        day = f"{DAYS[sub.weekday].capitalize()}s" if sub.weekday in range(7) else "Weekly"
+        return f"{day} at {sub.local_time} {sub.timezone} for {what} ({quiet})."
+    nxt = weekly.next_slot(now).astimezone(weekly.zone)
     return f"{weekly.describe()} for {what} ({quiet}). Next: {nxt:%a %Y-%m-%d %H:%M %Z}."
+
+
+def clock_note(weekly: Weekly, now: datetime) -> str:
+    """Warn about the coming year's nights when the clocks skip or repeat the digest's time."""
+    changes = weekly.clock_changes(now)
+    skipped = [d for d, kind in changes if kind == "skipped"]
+    repeated = [d for d, kind in changes if kind == "repeated"]
+    note = ""
+    if skipped:
+        note += f" On {skipped[0]:%d %b %Y} the clocks skip {weekly.local_time}: that digest goes out the moment they jump past it."
+    if repeated:
+        note += f" On {repeated[0]:%d %b %Y} {weekly.local_time} happens twice: that digest goes out at the first."
+    return note
 
 
 def _scope(sub: Subscription) -> DigestScope:
@@ -136,8 +156,8 @@ def _on(words: list[str], request: Request, ctx: Context, store: Store) -> Reply
         request.workspace_id, request.channel_id, request.transport, weekday, local_time, zone, group.id if group else None,
         int(level_text[2]), quiet_full, request.address, request.user_id,
     )  # fmt: skip
-    note = " Times between 02:00 and 03:00 can move when clocks change; 09:00 is a safer choice." if local_time.startswith("02:") else ""
-    text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{note}"
+    now = store.clock()
+    text = f"This channel gets a weekly digest: {describe(sub, ctx, store, now)}{clock_note(Weekly(weekday, local_time, zone), now)}"
     return Reply(text=text, sections=(Section(body=text),), data={"subscription_id": sub.id})
 
 
@@ -161,7 +181,7 @@ def handle(request: Request, ctx: Context) -> Reply:
     if verb == "on":
         return _on(words[1:], request, ctx, store)
     if verb == "off":
-        if not store.unsubscribe(request.workspace_id, request.channel_id):
+        if not store.unsubscribe(request.workspace_id, request.channel_id, request.user_id):
             raise UserError("This channel has no weekly digest to turn off.")
         return Reply(
             text="Weekly digest turned off for this channel.", sections=(Section(body="Weekly digest turned off for this channel."),)

@@ -8,16 +8,17 @@ old claim, so exactly one taker wins. All of it is enforced by the database, on 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from store.schema import DigestDelivery, DigestSubscription, Evidence, Rating, WorkGroup
+from store.schema import AuditEntry, DigestDelivery, DigestSubscription, Evidence, Rating, WorkGroup
 
 MAX_ATTEMPTS = 5
+BOT_ACTOR = "cmmi-bot"  # the actor the audit log names for what the bot does by itself
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Subscription:
     disabled_reason: str | None
     address: dict | None
     created_by: str
-    created_at: datetime
+    created_at: datetime  # when the current schedule took effect: a change of day, time or zone moves it
 
 
 _SUB_COLUMNS = (
@@ -45,6 +46,35 @@ _SUB_COLUMNS = (
     DigestSubscription.level, DigestSubscription.quiet_full, DigestSubscription.enabled, DigestSubscription.disabled_reason,
     DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at,
 )  # fmt: skip
+
+# Statements every scheduler run executes, built once: building them cost more than running them.
+_ACTIVE = select(*_SUB_COLUMNS).where(DigestSubscription.enabled.is_(True)).order_by(DigestSubscription.id)
+# Periods are ISO 8601 UTC minutes, so text order is time order: one range per subscription on the
+# (subscription, period) unique index, where a list of a thousand periods made SQLite scan.
+_PERIODS_SEEN = select(DigestDelivery.subscription_id, DigestDelivery.period).where(
+    DigestDelivery.subscription_id.in_(bindparam("ids", expanding=True)),
+    DigestDelivery.period >= bindparam("since"),
+    DigestDelivery.status != "claimed",
+)
+
+
+def _audited(sub: Subscription) -> dict[str, object]:
+    """What the audit log keeps of a subscription: its settings and state, not the transport's address."""
+    return {
+        "channel": sub.channel_id, "transport": sub.transport, "weekday": sub.weekday, "time": sub.local_time,
+        "timezone": sub.timezone, "group_id": sub.work_group_id, "level": sub.level, "full": sub.quiet_full, "enabled": sub.enabled,
+        "reason": sub.disabled_reason,
+    }  # fmt: skip
+
+
+def _audit(c: Connection, at: datetime, sub: Subscription, actor: str, action: str, before: dict | None, after: dict | None) -> None:
+    # Written on the caller's connection, so the change and its audit row commit or roll back together.
+    c.execute(
+        insert(AuditEntry).values(
+            workspace_id=sub.workspace_id, actor=actor, at=at, action=action, entity="digest_subscription", entity_id=str(sub.id),
+            before=before, after=after,
+        )
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,6 +122,7 @@ class DigestMixin:
         self: _HasConnection, ws: str, channel: str, transport: str, weekday: int, local_time: str, timezone: str, group_id: int | None,
         level: int, quiet_full: bool, address: dict | None, actor: str,
     ) -> Subscription:  # fmt: skip
+        """Subscribe the channel, or change (and re-enable) its subscription; audited when anything changed."""
         now = self.clock()
         values = dict(
             transport=transport, weekday=weekday, local_time=local_time, timezone=timezone, work_group_id=group_id, level=level,
@@ -99,18 +130,31 @@ class DigestMixin:
         )  # fmt: skip
         key = and_(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
         with self._connection(write=True) as c:
-            if c.execute(select(DigestSubscription.id).where(key)).first():
-                c.execute(update(DigestSubscription).where(key).values(**values))
-            else:
+            row = c.execute(select(*_SUB_COLUMNS).where(key)).first()
+            before = Subscription(*row) if row else None
+            if before is None:
                 c.execute(insert(DigestSubscription).values(workspace_id=ws, channel_id=channel, created_at=now, **values))
-            return Subscription(*c.execute(select(*_SUB_COLUMNS).where(key)).one())
+            else:
+                if (before.weekday, before.local_time, before.timezone) != (weekday, local_time, timezone):
+                    # created_at is when the schedule took effect: a new time whose slot this week has already
+                    # passed waits for next week, as for a new subscription, instead of sending at once.
+                    values["created_at"] = now
+                c.execute(update(DigestSubscription).where(key).values(**values))
+            after = Subscription(*c.execute(select(*_SUB_COLUMNS).where(key)).one())
+            if before is None or _audited(before) != _audited(after):
+                _audit(c, now, after, actor, "digest.subscribe", _audited(before) if before else None, _audited(after))
+            return after
 
-    def unsubscribe(self: _HasConnection, ws: str, channel: str) -> bool:
+    def unsubscribe(self: _HasConnection, ws: str, channel: str, actor: str) -> bool:
+        key = and_(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
         with self._connection(write=True) as c:
-            gone = c.execute(
-                delete(DigestSubscription).where(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
-            )
-            return gone.rowcount > 0
+            row = c.execute(select(*_SUB_COLUMNS).where(key)).first()
+            if row is None:
+                return False
+            before = Subscription(*row)
+            c.execute(delete(DigestSubscription).where(key))
+            _audit(c, self.clock(), before, actor, "digest.unsubscribe", _audited(before), None)
+            return True
 
     def subscription(self: _HasConnection, ws: str, channel: str) -> Subscription | None:
         with self._connection() as c:
@@ -122,16 +166,25 @@ class DigestMixin:
     def active_subscriptions(self: _HasConnection) -> list[Subscription]:
         """Every enabled subscription, in every workspace: the scheduler serves them all."""
         with self._connection() as c:
-            rows = c.execute(select(*_SUB_COLUMNS).where(DigestSubscription.enabled.is_(True)).order_by(DigestSubscription.id))
-            return [Subscription(*r) for r in rows]
+            return [Subscription(*r) for r in c.execute(_ACTIVE)]
 
-    def disable_subscription(self: _HasConnection, subscription_id: int, reason: str) -> None:
+    def disable_subscription(self: _HasConnection, subscription_id: int, reason: str, actor: str = BOT_ACTOR) -> bool:
+        """Pause a subscription with a reason its channel can read; False if it was already paused or is gone.
+        Guarded on enabled, so when several runs pause it at once exactly one records it."""
+        now = self.clock()
         with self._connection(write=True) as c:
-            c.execute(
+            row = c.execute(select(*_SUB_COLUMNS).where(DigestSubscription.id == subscription_id)).first()
+            paused = c.execute(
                 update(DigestSubscription)
-                .where(DigestSubscription.id == subscription_id)
-                .values(enabled=False, disabled_reason=reason, updated_at=self.clock())
+                .where(DigestSubscription.id == subscription_id, DigestSubscription.enabled.is_(True))
+                .values(enabled=False, disabled_reason=reason, updated_at=now)
             )
+            if row is None or paused.rowcount != 1:
+                return False
+            before = Subscription(*row)
+            after = replace(before, enabled=False, disabled_reason=reason)
+            _audit(c, now, before, actor, "digest.pause", _audited(before), _audited(after))
+            return True
 
     # ---- exactly-once delivery ----------------------------------------------------------------
     def claim(self: _HasConnection, subscription_id: int, period: str, worker: str, late: bool, stale_after: timedelta) -> Claim | None:
@@ -222,16 +275,14 @@ class DigestMixin:
     def periods_seen(self: _HasConnection, subscription_ids: list[int], periods: list[str]) -> set[tuple[int, str]]:
         """Which (subscription, period) pairs are finished (sent, skipped or failed): one query for a
         whole run. A pair still claimed is not finished: claim() decides whether it is stale."""
-        if not subscription_ids:
+        if not subscription_ids or not periods:
             return set()
+        wanted, since = set(periods), min(periods)
         found: set[tuple[int, str]] = set()
         with self._connection() as c:
             for start in range(0, len(subscription_ids), 500):
                 chunk = subscription_ids[start : start + 500]
-                q = select(DigestDelivery.subscription_id, DigestDelivery.period).where(
-                    DigestDelivery.subscription_id.in_(chunk), DigestDelivery.period.in_(periods), DigestDelivery.status != "claimed"
-                )
-                found |= {(s, p) for s, p in c.execute(q)}
+                found |= {(s, p) for s, p in c.execute(_PERIODS_SEEN, {"ids": chunk, "since": since}) if p in wanted}
         return found
 
     # ---- what a digest reports ----------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, update
 
 from handlers import Context, Reply, Request, UserError, dispatch
 from handlers.digest import DigestScope, build_digest
+from store.schema import AuditEntry, DigestSubscription
 from tests.conftest import Clock
 
 pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
@@ -99,3 +101,77 @@ def test_scoped_to_workspace(db_ctx: Context) -> None:
     say(db_ctx, "digest on")
     other = dispatch(Request(text="digest", workspace_id="W2", channel_id="C1"), db_ctx)
     assert "no weekly digest" in other.sections[0].body
+
+
+def digest_audit(ctx: Context) -> list[tuple[str, str, str, dict | None, dict | None]]:
+    with ctx.store.engine.connect() as c:
+        rows = c.execute(
+            select(AuditEntry.workspace_id, AuditEntry.actor, AuditEntry.action, AuditEntry.before, AuditEntry.after)
+            .where(AuditEntry.entity == "digest_subscription")
+            .order_by(AuditEntry.id)
+        )
+        return [tuple(r) for r in rows]
+
+
+def test_digest_on_and_off_are_audited(db_ctx: Context, clock: Clock) -> None:
+    say(db_ctx, "group add Desk")
+    say(db_ctx, "digest on friday 16:30 Europe/Berlin", user="alice")
+    ws, actor, action, before, after = digest_audit(db_ctx)[0]
+    assert (ws, actor, action, before) == ("W1", "alice", "digest.subscribe", None)
+    assert after == {
+        "channel": "C1", "transport": "test", "weekday": 4, "time": "16:30", "timezone": "Europe/Berlin", "group_id": None,
+        "level": 3, "full": False, "enabled": True, "reason": None,
+    }  # fmt: skip
+    clock.advance(minutes=1)
+    say(db_ctx, "digest on friday 16:30 Europe/Berlin", user="bob")  # nothing changes: nothing to audit
+    say(db_ctx, "digest on monday 09:00 UTC --group Desk", user="bob")
+    with pytest.raises(UserError):
+        say(db_ctx, "digest on --level ML9", user="carol")  # refused: no change, no audit row
+    say_off = say(db_ctx, "digest off", user="dave")
+    assert "turned off" in say_off.text
+    trail = digest_audit(db_ctx)
+    assert [(a[1], a[2]) for a in trail] == [
+        ("alice", "digest.subscribe"),
+        ("bob", "digest.subscribe"),
+        ("dave", "digest.unsubscribe"),
+    ]
+    changed_before, changed_after = trail[1][3], trail[1][4]
+    assert (changed_before["weekday"], changed_before["time"], changed_before["timezone"]) == (4, "16:30", "Europe/Berlin")
+    assert (changed_after["weekday"], changed_after["time"], changed_after["timezone"]) == (0, "09:00", "UTC")
+    assert changed_after["group_id"] == db_ctx.store.find_group("W1", "Desk").id
+    assert trail[2][3] == changed_after and trail[2][4] is None
+
+
+def test_resuming_a_paused_digest_is_audited(db_ctx: Context) -> None:
+    sub = say(db_ctx, "digest on monday 09:00 UTC").data["subscription_id"]
+    assert db_ctx.store.disable_subscription(sub, "the bot can no longer post here (channel_not_found)")
+    assert not db_ctx.store.disable_subscription(sub, "again")  # already paused: nothing changes, nothing recorded
+    say(db_ctx, "digest on monday 09:00 UTC", user="U2")
+    actions = [(a[1], a[2], (a[3] or {}).get("enabled"), (a[4] or {}).get("enabled")) for a in digest_audit(db_ctx)]
+    assert actions == [
+        ("U1", "digest.subscribe", None, True),
+        ("cmmi-bot", "digest.pause", True, False),
+        ("U2", "digest.subscribe", False, True),
+    ]
+    assert digest_audit(db_ctx)[1][4]["reason"] == "the bot can no longer post here (channel_not_found)"
+
+
+def test_digest_on_names_the_nights_the_clocks_skip_or_repeat_its_time(db_ctx: Context, clock: Clock) -> None:
+    clock.now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    skipped = say(db_ctx, "digest on sunday 02:30 Europe/Berlin").text
+    assert "On 29 Mar 2026 the clocks skip 02:30" in skipped and "On 25 Oct 2026 02:30 happens twice" in skipped
+    assert "Next: Sun 2026-03-01 02:30" not in skipped and "Next: Sun 2026-03-08 02:30 CET" in skipped
+    plain = say(db_ctx, "digest on monday 09:00 Europe/Berlin").text
+    assert "clocks" not in plain and "twice" not in plain
+
+
+def test_a_paused_digest_with_an_unknown_zone_still_shows(db_ctx: Context) -> None:
+    say(db_ctx, "digest on monday 09:00 UTC")
+    with db_ctx.store.engine.begin() as c:  # saved by a replica whose time zone data is newer
+        c.execute(
+            update(DigestSubscription).values(
+                timezone="Mars/Base", enabled=False, disabled_reason="the time zone Mars/Base is not known to this server"
+            )
+        )
+    shown = say(db_ctx, "digest").text
+    assert "Mondays at 09:00 Mars/Base" in shown and "It is paused: the time zone Mars/Base is not known to this server." in shown
