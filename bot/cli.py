@@ -133,8 +133,12 @@ def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
         )
     )
     ok, reply, text = console.handle(request, ctx)
-    if ok and reply is not None and "csv" in reply.data:
-        sys.stdout.write(reply.data["csv"])
+    if ok and reply is not None and reply.attachments:
+        # A file's bytes go to standard output, as they are: `cmmi-bot say export > matrix.csv`.
+        sys.stdout.flush()
+        for attachment in reply.attachments:
+            sys.stdout.buffer.write(attachment.content)
+        sys.stdout.buffer.flush()
         return 0
     print(text)
     return 0 if ok else 1

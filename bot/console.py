@@ -27,8 +27,11 @@ def handle(request: Request, ctx: Context) -> tuple[bool, Reply | None, str]:
         log.exception("unhandled error handling a console message (ref %s)", ref)
         return False, None, f"Sorry, something went wrong on my side (error reference {ref}). Please try again."
     text = render(reply)
-    if "csv" in reply.data:
-        text += "\n\n" + reply.data["csv"]
+    for attachment in reply.attachments:
+        if attachment.media_type.startswith("text/"):
+            text += "\n\n" + attachment.content.decode("utf-8", errors="replace")
+        else:
+            text += f"\n\n[{attachment.filename}: {len(attachment.content):,} bytes; `cmmi-bot say` writes it to standard output]"
     return True, reply, text
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
-from handlers.core import Context, Reply, Request, Section
+from handlers.core import Attachment, Context, Reply, Request, Section
 from handlers.readiness import Readiness, Target, report_request
 from handlers.support.cells import cell
 
@@ -74,5 +74,6 @@ def handle(request: Request, ctx: Context) -> Reply:
                 body=f"{rows} rows ({len(readiness.groups)} work groups × {len(readiness.practices)} practices), as {filename}",
             ),
         ),
-        data={"filename": filename, "csv": out.getvalue(), "rows": rows},
+        data={"filename": filename, "rows": rows},
+        attachments=(Attachment(filename=filename, media_type="text/csv", content=out.getvalue().encode("utf-8"), title=filename),),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -99,6 +99,8 @@ class Evidence(Base):
     removed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     removed_at: Mapped[datetime | None]
     dedupe_key: Mapped[str] = mapped_column(String(80))  # content hash @ time bucket: a retried request stores once
+    reviewed_on: Mapped[date | None] = mapped_column(Date)  # "still valid" on this day: the review period starts again
+    reviewed_by: Mapped[str | None] = mapped_column(String(255))
 
 
 class Rating(Base):
@@ -149,6 +151,9 @@ class DigestSubscription(Base):
     work_group_id: Mapped[int | None] = mapped_column(ForeignKey("work_group.id", ondelete="SET NULL"))
     level: Mapped[int] = mapped_column(Integer)
     quiet_full: Mapped[bool] = mapped_column(default=False)  # a quiet week still gets the full report
+    # The readiness heatmap goes with the digest. A server default, so rows written without it (by code that predates
+    # it, or a replica not yet upgraded) read as False.
+    chart: Mapped[bool] = mapped_column(server_default=false())
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     address: Mapped[dict | None]  # what a transport needs to post proactively (e.g. a Teams conversation reference)
@@ -194,3 +199,78 @@ class InboxEntry(Base):
     claimed_at: Mapped[datetime | None]  # when a recovering process claimed it
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None]
+
+
+class Feedback(Base):
+    """👍 or 👎 on an answer: the question, what was answered (top results) and the workspace, for cmmi-bot eval."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_workspace", "workspace_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    question: Mapped[str] = mapped_column(Text)
+    vote: Mapped[str] = mapped_column(String(8))  # good | bad
+    results: Mapped[dict | None]  # {"ids": [...]}: the answer's top results when the vote was given
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """A person's display name as a transport last showed it (Teams: the activity's from.name), to show names not IDs."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+
+
+class WorkspaceSetting(Base):
+    """A workspace's own setting (e.g. review-months), changed by its admins and audited."""
+
+    __tablename__ = "workspace_setting"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(255))
+    updated_by: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+
+
+class ReminderDelivery(Base):
+    """One row per owner and week: the weekly "evidence to review" DM goes out once, like digests (claim rows)."""
+
+    __tablename__ = "reminder_delivery"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    transport: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | skipped | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ThreadContext(Base):
+    """The element a thread is about (the last one the bot answered there): follow-ups without a mention resolve to it."""
+
+    __tablename__ = "thread_context"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    channel_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(24))
+    updated_at: Mapped[datetime]

@@ -43,7 +43,8 @@ def ctx(model: Model, index: ModelIndex) -> Context:
 POSTGRES_ADMIN_URL = os.environ.get("CMMI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TABLES = (
     "digest_delivery", "digest_subscription", "audit_log", "rating", "evidence", "channel_binding", "work_group",
-    "slack_bots", "slack_installations", "slack_oauth_states", "inbox",
+    "slack_bots", "slack_installations", "slack_oauth_states", "inbox", "feedback", "person", "workspace_setting",
+    "reminder_delivery", "thread_context",
 )  # fmt: skip
 
 

@@ -180,7 +180,7 @@ def export_command(request: Request) -> str:
 def export_message(reply: Reply, request: Request) -> dict[str, Any]:
     """An export: Teams bots can send files only through the file-consent and OneDrive flow, so the chat shows the
     first rows and the exact command that writes the whole CSV file."""
-    lines = reply.data["csv"].splitlines()
+    lines = reply.attachments[0].content.decode("utf-8").splitlines()
     shown = "\n".join(lines[: MAX_CSV_LINES + 1])
     rows = max(len(lines) - 1, 0)
     command = export_command(request)
@@ -199,7 +199,7 @@ def export_message(reply: Reply, request: Request) -> dict[str, Any]:
 
 def message(reply: Reply, request: Request) -> dict[str, Any]:
     """The message activity answering a request: export, card or text."""
-    if "csv" in reply.data:
+    if reply.attachments:
         return export_message(reply, request)
     if wants_card(reply, request.text):
         asked = request.text if command_for(request.text) is COMMANDS["ask"] else None

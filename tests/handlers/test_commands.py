@@ -198,7 +198,7 @@ def test_export_matrix(desk: Context) -> None:
     say(desk, "evidence add WMC.SP1.6 https://wiki.example.com/w =HYPERLINK(evil)")
     say(desk, "rate WMC.SP1.6 LI +1 from me")
     reply = say(desk, "export WMC")
-    table = list(csv.DictReader(io.StringIO(reply.data["csv"])))
+    table = list(csv.DictReader(io.StringIO(reply.attachments[0].content.decode("utf-8"))))
     assert len(table) == reply.data["rows"] == len(practices_in_scope(desk.model, Target(pa="WMC"), set()))
     row = next(r for r in table if r["practice"] == "WMC.SP1.6")
     assert row["work_group"] == "Service Desk" and row["rating"] == "LI" and row["evidence_count"] == "1"

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import edge
 from bot.slack import convert, render
 from bot.slack.listeners.base import ACK_WITHIN, CANNOT_POST_HERE, POST_REFUSED, Deps, after_response, deps_of, respond
-from handlers import Request, writes
+from handlers import Reply, Request, writes
 
 log = logging.getLogger("cmmi_bot.slack")
 
@@ -71,8 +71,8 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> 
         if outcome.reply is None:
             return render.notice(outcome.notice or "")
         reply = outcome.reply
-        if "csv" in reply.data and "filename" in reply.data:
-            return send_export(client, asked, reply.data, reply.text)
+        if reply.attachments:
+            return send_files(client, asked, reply)
         if reply.in_channel:
             try:
                 client.chat_postMessage(channel=asked.channel_id, **render.message(reply))
@@ -87,14 +87,18 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> 
         return render.notice(edge.apology("slash command", "slack"))
 
 
-def send_export(client: WebClient, request: Request, data: dict[str, Any], summary: str) -> dict[str, Any]:
-    """An export's file goes to the asker's DM; the answer in the channel says so."""
-    filename, rows = str(data["filename"]), data.get("rows", 0)
+def send_files(client: WebClient, request: Request, reply: Reply) -> dict[str, Any]:
+    """A reply's files go to the asker's DM (files_upload_v2); the answer where they asked says so."""
     try:
         dm = client.conversations_open(users=request.user_id)["channel"]["id"]
-        client.files_upload_v2(channel=dm, content=data["csv"], filename=filename, title=filename, initial_comment=render.escape(summary))
+        for attachment in reply.attachments:
+            client.files_upload_v2(
+                channel=dm, content=attachment.content, filename=attachment.filename, title=attachment.title or attachment.filename,
+                initial_comment=render.escape(reply.text),
+            )  # fmt: skip
     except SlackApiError:
         ref = uuid.uuid4().hex[:8]
-        log.exception("could not upload an export (ref %s)", ref)
+        log.exception("could not upload a file (ref %s)", ref)
         return render.notice(EXPORT_FAILED.format(ref=ref))
-    return render.notice(EXPORT_SENT.format(filename=filename, rows=rows))
+    names = ", ".join(a.filename for a in reply.attachments)
+    return render.notice(EXPORT_SENT.format(filename=names, rows=reply.data.get("rows", 0)))

@@ -105,9 +105,9 @@ def test_export_arrives_as_a_file_in_a_direct_message(slack: SlackSender, fake_s
     note = slack.command("export ML2", user="U0EXPORT").message
     assert note["response_type"] == "ephemeral" and "direct messages" in note["text"]
     [upload] = fake_slack.uploaded()
-    expected = dispatch(Request("export ML2", user_id="U0EXPORT", workspace_id=WORKSPACE, transport="slack"), app_ctx).data
-    assert upload["content"].decode("utf-8") == expected["csv"]
-    assert upload["filename"] == expected["filename"] and expected["filename"] in note["text"]
+    [expected] = dispatch(Request("export ML2", user_id="U0EXPORT", workspace_id=WORKSPACE, transport="slack"), app_ctx).attachments
+    assert upload["content"] == expected.content
+    assert upload["filename"] == expected.filename and expected.filename in note["text"]
     [opened] = fake_slack.calls("conversations.open")
     assert opened.body["users"] == "U0EXPORT" and upload["channel"].startswith("D")
     assert fake_slack.calls("chat.postMessage") == []  # nothing in the channel

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.cli import build_parser
 from bot.teams import render
-from handlers import Context, Reply, Request, Section, dispatch
+from handlers import Attachment, Context, Reply, Request, Section, dispatch
 
 
 def test_escape_makes_markup_and_mentions_inert() -> None:
@@ -51,7 +51,7 @@ def test_a_huge_reply_is_cut_to_fit_and_says_so() -> None:
 
 def test_export_shows_the_first_rows_and_how_to_get_the_file() -> None:
     csv = "practice,group,note\r\n" + "".join(f"WMC.SP1.{i},Desk,<at>x</at>\r\n" for i in range(25))
-    reply = Reply(text="Evidence matrix ML2", data={"csv": csv})
+    reply = Reply(text="Evidence matrix ML2", attachments=(Attachment("m.csv", "text/csv", csv.encode()),))
     request = Request(text="export ML2", workspace_id="teams:t1", channel_id="19:c@thread.tacv2", transport="teams")
     text = render.message(reply, request)["text"]
     assert "the first 10 of 25 rows" in text
@@ -81,7 +81,9 @@ def unescape_markdown(text: str) -> str:
 @pytest.mark.parametrize("typed", HOSTILE_EXPORTS)
 def test_a_real_shell_runs_the_suggestion_with_exactly_the_typed_words(tmp_path, typed: str) -> None:
     request = Request(text=typed, workspace_id="teams:t-1", channel_id="a:1-x_y", transport="teams")
-    message = render.message(Reply(text="Evidence matrix", data={"csv": "practice\r\nWMC.SP1.1\r\n"}), request)
+    message = render.message(
+        Reply(text="Evidence matrix", attachments=(Attachment("m.csv", "text/csv", b"practice\r\nWMC.SP1.1\r\n"),)), request
+    )
     shown = unescape_markdown(message["text"].rsplit("\n\n", 1)[-1])
     assert shown == render.export_command(request) + " > matrix.csv"
     # The command as a person would paste it, with a `cmmi-bot` on PATH that prints the arguments it was given.
