@@ -204,8 +204,8 @@ def recover_after(settings: Settings) -> float:
 def start_scheduler(
     settings: Settings, ctx: Context, deliverers: Mapping[str, Deliverer], also: Callable[[], object] | None = None
 ) -> SchedulerThread | None:
-    """The in-process maintenance loop: due digests, and `also` (finishing deliveries a stopped process left open), every
-    CMMI_DIGEST_CHECK_SECONDS; None when that is 0 or there is no database."""
+    """The in-process maintenance loop: due digests, `also` (finishing deliveries a stopped process left open), and the
+    purge of finished deliveries, every CMMI_DIGEST_CHECK_SECONDS; None when that is 0 or there is no database."""
     interval = digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
     store = ctx.store
     if not interval or store is None:
@@ -217,6 +217,10 @@ def start_scheduler(
                 also()
             except Exception:
                 log.exception("finishing open deliveries failed; trying again next time")
+        try:
+            store.inbox.purge()  # keys of deliveries finished over an hour ago: no platform retries that late
+        except Exception:
+            log.exception("purging finished deliveries failed; trying again next time")
         if deliverers:
             run_due(ctx, store, deliverers, datetime.now(UTC))
 

@@ -147,16 +147,20 @@ class Inbox:
                     claimed.append(item)
         return claimed
 
-    def purge(self, *, batch: int = 1000) -> int:
-        """Delete finished rows older than KEEP_FINISHED, a batch at a time; returns how many went."""
+    def purge(self, *, batch: int = 1000, limit: int = 100_000) -> int:
+        """Delete rows finished more than KEEP_FINISHED ago, `batch` rows per transaction (a short lock each, however many
+        there are), at most `limit` in one call; returns how many went. Open rows are never touched."""
         cutoff = self.clock() - KEEP_FINISHED
-        with self._connection(write=True) as c:
-            ids = [
-                r[0]
-                for r in c.execute(
-                    select(InboxEntry.id).where(InboxEntry.status.in_((DONE, FAILED)), InboxEntry.received_at < cutoff).limit(batch)
-                )
-            ]
-            if ids:
-                c.execute(delete(InboxEntry).where(InboxEntry.id.in_(ids)))
-            return len(ids)
+        finished = InboxEntry.status.in_((DONE, FAILED))
+        # received_at narrows through ix_inbox_open; done_at, unindexed, is then checked on those few rows only.
+        old = select(InboxEntry.id).where(finished, InboxEntry.received_at < cutoff, InboxEntry.done_at < cutoff).limit(batch)
+        total = 0
+        while total < limit:
+            with self._connection(write=True) as c:
+                ids = [r[0] for r in c.execute(old)]
+                if ids:
+                    c.execute(delete(InboxEntry).where(InboxEntry.id.in_(ids)))
+            total += len(ids)
+            if len(ids) < batch:
+                break
+        return total
