@@ -6,11 +6,14 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot import ops
+from bot.wiring import request_scope
 from handlers import COMMANDS, UNAVAILABLE, Context, Reply, Request, UserError, command_for, dispatch
 from store import StoreUnavailable
 from store import inbox as inbox_scope
@@ -36,22 +39,36 @@ class Outcome:
 
 
 def run(request: Request, ctx: Context, *, kind: str, key: str | None = None) -> Outcome:
-    """Dispatch one request; errors are caught here, once. `key`: the recorded delivery whose writes mark it applied."""
-    try:
-        with inbox_scope.scope(key):
-            return Outcome(dispatch(request, ctx))
-    except UserError as exc:
-        return Outcome(None, str(exc))
-    except Exception:
-        ref = uuid.uuid4().hex[:8]
-        log.exception("unhandled error handling a %s %s (ref %s)", request.transport, kind, ref)
-        return Outcome(None, APOLOGY.format(ref=ref))
+    """Dispatch one request; errors are caught here, once. `key`: the recorded delivery whose writes mark it applied.
+
+    Every line logged while it runs carries one request ID (the error reference, when there is an error); the request
+    is counted in cmmi_requests_total and timed in cmmi_request_duration_seconds by transport and command word."""
+    transport, command = ops.transport_label(request.transport), ops.command_label(request.text)
+    outcome = "ok"
+    in_flight = ops.IN_FLIGHT.labels("request")
+    with request_scope() as request_id:
+        in_flight.inc()
+        start = time.perf_counter()
+        try:
+            with inbox_scope.scope(key):
+                return Outcome(dispatch(request, ctx))
+        except UserError as exc:
+            outcome = "user_error"
+            return Outcome(None, str(exc))
+        except Exception:
+            outcome = "error"
+            log.exception("unhandled error handling a %s %s (ref %s)", request.transport, kind, request_id)
+            return Outcome(None, APOLOGY.format(ref=request_id))
+        finally:
+            ops.LATENCY.labels(transport, command).observe(time.perf_counter() - start)
+            ops.REQUESTS.labels(transport, command, outcome).inc()
+            in_flight.dec()
 
 
 def apology(kind: str, transport: str) -> str:
     """For failures outside dispatch (a platform call failed, say): logged with its traceback, once, and a reference."""
-    ref = uuid.uuid4().hex[:8]
-    log.exception("unhandled error in a %s %s (ref %s)", transport, kind, ref)
+    with request_scope() as ref:
+        log.exception("unhandled error in a %s %s (ref %s)", transport, kind, ref)
     return APOLOGY.format(ref=ref)
 
 
@@ -102,13 +119,17 @@ class Deliveries:
         if store is None:
             return self._first_in_memory(key)
         payload = {"request": to_payload(request), "reply_to": reply_to}
+        transport = ops.transport_label(request.transport)
         try:
-            return store.inbox.receive(
+            first = store.inbox.receive(
                 key=key, transport=request.transport, workspace_id=request.workspace_id, kind=kind, payload=payload, owner=self.owner
             )
         except StoreUnavailable:
             log.warning("could not record a %s %s: the database is unavailable", request.transport, kind)
+            ops.DELIVERIES.labels(transport, "unrecorded").inc()
             return None if self._first_in_memory(key) else False
+        ops.DELIVERIES.labels(transport, "new" if first else "retry").inc()
+        return first
 
     def done(self, key: str) -> None:
         store = self.ctx.store

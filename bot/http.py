@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.ops import count_digests
 from bot.scheduler import Deliverer, SchedulerThread, run_due
 from bot.settings import Settings
+from bot.wiring import request_scope
 from handlers import Context
 
 log = logging.getLogger("cmmi_bot.http")
@@ -212,6 +214,10 @@ def start_scheduler(
         return None
 
     def tick() -> None:
+        with request_scope():  # one ID for every line of this round
+            maintain()
+
+    def maintain() -> None:
         if also is not None:
             try:
                 also()
@@ -222,7 +228,7 @@ def start_scheduler(
         except Exception:
             log.exception("purging finished deliveries failed; trying again next time")
         if deliverers:
-            run_due(ctx, store, deliverers, datetime.now(UTC))
+            count_digests(run_due(ctx, store, deliverers, datetime.now(UTC)).outcomes.items())
 
     thread = SchedulerThread(tick, interval)
     thread.start()

@@ -22,6 +22,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Log level: DEBUG, INFO, WARNING or ERROR. Message text is never logged at INFO or above; tokens, secrets and OAuth codes never at all.",
     ),
     Setting(
+        "CMMI_LOG_FORMAT",
+        "text",
+        "text: one human-readable line per record. json: one JSON object per line (time, level, logger, message, request_id, "
+        "exception), with one request_id for every line a command logs.",
+    ),
+    Setting(
         "CMMI_DATABASE_URL",
         "",
         "Database URL. Empty: an SQLite file in your data folder ($XDG_DATA_HOME/cmmi-bot/cmmi-bot.db, usually "
@@ -42,8 +48,13 @@ SETTINGS: tuple[Setting, ...] = (
         "OAuth only: the Redirect URL registered with Slack (https://YOUR-HOST/slack/oauth_redirect); empty uses the app's only one.",
     ),
     Setting("SLACK_API_URL", "https://slack.com/api/", "Base URL of the Slack Web API; tests and proxies point it elsewhere."),
-    Setting("CMMI_HTTP_HOST", "0.0.0.0", "Address the HTTP server listens on (Slack HTTP mode)."),
-    Setting("CMMI_HTTP_PORT", "3000", "Port the HTTP server listens on (Slack HTTP mode): POST /slack/events, GET /healthz."),
+    Setting("CMMI_HTTP_HOST", "0.0.0.0", "Address the HTTP server listens on."),
+    Setting(
+        "CMMI_HTTP_PORT",
+        "3000",
+        "Port the HTTP server listens on: POST /slack/events (Slack HTTP mode), POST /api/messages (Teams), GET /healthz, /readyz "
+        "and /metrics. With Slack Socket Mode, the probes and metrics are served on it only when it is set.",
+    ),
     Setting(
         "CLIENT_ID",
         "",
@@ -85,6 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Settings:
     values: Mapping[str, str]
+    given: frozenset[str] = frozenset()  # the names set in the environment (or .env), not left at their defaults
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]
@@ -106,4 +118,4 @@ def database_url(settings: Settings, environ: Mapping[str, str] | None = None) -
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every known setting from the environment (or a given mapping), falling back to defaults."""
     env = os.environ if environ is None else environ
-    return Settings({s.name: env.get(s.name, s.default) for s in SETTINGS})
+    return Settings({s.name: env.get(s.name, s.default) for s in SETTINGS}, frozenset(s.name for s in SETTINGS if s.name in env))

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
 
 from bot.settings import Settings, database_url
-from handlers import Context
-from index import build_index
-from model_data import load_model
-from store import Store, make_engine, upgrade
+
+if TYPE_CHECKING:  # the core is imported when a context is built: `cmmi-bot ask --json` needs no database layer
+    from handlers import Context
+    from index import ModelIndex
+    from model_data import Model
+    from store import Store
 
 log = logging.getLogger("cmmi_bot")
 
@@ -68,12 +77,74 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings) -> None:
-    """Log to stderr at CMMI_LOG_LEVEL (WARNING when unknown), without secrets and without query strings."""
-    level = getattr(logging, settings["CMMI_LOG_LEVEL"].upper(), logging.WARNING)
-    handler = logging.StreamHandler(sys.stderr)
+# The request a line belongs to: set at the edge around one command (bot/edge.py run), and around one scheduler run.
+REQUEST_ID: ContextVar[str | None] = ContextVar("cmmi_request_id", default=None)
+LOG_FORMATS = ("text", "json")
+
+
+@contextmanager
+def request_scope() -> Iterator[str]:
+    """The current request ID, or a new one for as long as the block runs (nested scopes keep the outer one)."""
+    current = REQUEST_ID.get()
+    if current is not None:
+        yield current
+        return
+    request_id = uuid.uuid4().hex[:12]
+    token = REQUEST_ID.set(request_id)
+    try:
+        yield request_id
+    finally:
+        REQUEST_ID.reset(token)
+
+
+class AddRequestId(logging.Filter):
+    """On cmmi-bot's log handler: each record carries the ID of the request it was logged for (None outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, request_id, and the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text  # RedactSecrets has already cleaned it
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def log_handler(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
+    """cmmi-bot's log handler: to `stream` (stderr), secrets redacted, each record with its request ID, formatted as
+    CMMI_LOG_FORMAT says (json, else text)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactSecrets())
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", handlers=[handler])
+    handler.addFilter(AddRequestId())
+    if settings["CMMI_LOG_FORMAT"].strip().lower() == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    return handler
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at CMMI_LOG_LEVEL (WARNING when unknown), without secrets and without query strings; as JSON lines
+    when CMMI_LOG_FORMAT is json, else as text."""
+    level = getattr(logging, settings["CMMI_LOG_LEVEL"].upper(), logging.WARNING)
+    logging.basicConfig(level=level, handlers=[log_handler(settings)])
+    if settings["CMMI_LOG_FORMAT"].strip().lower() not in ("", *LOG_FORMATS):
+        log.warning("CMMI_LOG_FORMAT is %r; logging as text (use text or json)", settings["CMMI_LOG_FORMAT"])
     access = logging.getLogger(ACCESS_LOGGER)
     if not any(isinstance(f, DropQueryStrings) for f in access.filters):
         access.addFilter(DropQueryStrings())
@@ -81,16 +152,31 @@ def configure_logging(settings: Settings) -> None:
 
 def build_store(settings: Settings) -> Store:
     """Open the database and apply any pending migrations."""
+    from bot.ops import watch_database
+    from store import Store, make_engine, upgrade
+
     url = database_url(settings)
     engine = make_engine(url)
+    watch_database(engine)
     upgrade(engine)
     log.info("database ready (%s)", engine.url.render_as_string(hide_password=True))
     return Store(engine)
 
 
 def build_context(settings: Settings, with_store: bool = True) -> Context:
+    from handlers import Context
+
     store = build_store(settings) if with_store else None  # first: a database that cannot be used fails fast
-    model = load_model()
-    index = build_index(model)
+    model, index = build_model_index()
     log.info("model %s %s loaded: %s", model.name, model.version, model.counts())
     return Context(model=model, index=index, store=store)
+
+
+def build_model_index() -> tuple[Model, ModelIndex]:
+    """The model and its search index: the index from the user's cache when it is there and current (else built, and
+    kept there for the next start), or built in memory when the cache folder cannot be used."""
+    from index import build_index
+    from model_data import load_model
+
+    model = load_model()
+    return model, build_index(model)

@@ -9,6 +9,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from bot.ops import IN_FLIGHT
+
+IN_FLIGHT_WORK = IN_FLIGHT.labels("work")  # every pool's work, for /metrics
+
 log = logging.getLogger("cmmi_bot.work")
 
 T = TypeVar("T")
@@ -25,6 +29,7 @@ class Work:
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         with self._lock:
             self._in_flight += 1
+            IN_FLIGHT_WORK.inc()
         try:
             future = self._pool.submit(fn, *args)
         except RuntimeError:  # shut down: nothing more is taken
@@ -36,6 +41,7 @@ class Work:
     def _finished(self, _future: object) -> None:
         with self._lock:
             self._in_flight -= 1
+            IN_FLIGHT_WORK.dec()
             self._lock.notify_all()
 
     @property

@@ -35,6 +35,7 @@ from bot.http import (
     shutdown_grace,
     start_scheduler,
 )
+from bot.ops import ops_routes, ops_server
 from bot.scheduler import Deliverer
 from bot.settings import Settings
 from bot.slack.app import OAuthNotSupported, build_app, build_deps, oauth_problem
@@ -161,7 +162,7 @@ def check_settings(settings: Settings, environ: Mapping[str, str] | None = None,
             "HTTP mode needs SLACK_SIGNING_SECRET to verify that requests come from Slack; refusing to start without it. "
             "Set SLACK_SIGNING_SECRET (Basic Information > App Credentials), or set SLACK_APP_TOKEN to use Socket Mode."
         )
-    if not settings["SLACK_APP_TOKEN"]:
+    if not settings["SLACK_APP_TOKEN"] or "CMMI_HTTP_PORT" in settings.given:
         port_number(settings["CMMI_HTTP_PORT"])
     digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
     shutdown_grace(settings)
@@ -210,7 +211,8 @@ def serve(
     )
     try:
         if app_token:
-            serve_socket_mode(app, app_token)
+            with ops_server(settings, ctx):  # probes and metrics on CMMI_HTTP_PORT, when it is set
+                serve_socket_mode(app, app_token)
         else:
             host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
             install = f"; install: {app.oauth_flow.install_path}" if app.oauth_flow is not None else ""
@@ -220,7 +222,8 @@ def serve(
                 flush=True,
             )
             signing_secret = settings["SLACK_SIGNING_SECRET"]
-            http_server(http_app(app, extra_routes, signing_secret=signing_secret), host, port, grace=grace).run()
+            routes = [*ops_routes(ctx), *extra_routes]
+            http_server(http_app(app, routes, signing_secret=signing_secret), host, port, grace=grace).run()
     finally:
         deadline = Deadline(grace)
         deps.work.drain(deadline.left())

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.http import Deadline, guarded_body, http_server, port_number, shutdown_grace, start_scheduler
+from bot.ops import ops_routes
 from bot.settings import Settings
 from bot.teams import check_settings, no_auth
 from handlers import Context
@@ -88,7 +89,7 @@ def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None
     Raises TeamsConfigError."""
     host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
     grace = shutdown_grace(settings)
-    app = http_app(teams_routes(settings, ctx))
+    app = http_app([*ops_routes(ctx), *teams_routes(settings, ctx)])
     scheduler = start_scheduler(settings, ctx, deliverers or {})
     print(
         f"cmmi-bot: Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)",
