@@ -3,43 +3,41 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dotenv import load_dotenv
-
-from bot import console
-from bot.admins import Admins
 from bot.settings import load_settings
-from bot.wiring import build_context, build_store, configure_logging
-from handlers import Context, Request, UserError
-from handlers.ask import answer_json
-from store import StoreUnavailable
-from store.db import BadDatabaseURL, DatabaseRefused
+from bot.wiring import build_context, build_model_index, build_store, configure_logging
+
+# Imported where they are used: a fresh `cmmi-bot ask --json` needs the model and its index only, not the handlers, the
+# database layer (SQLAlchemy's ORM, Alembic) or any transport, which would more than double its start-up time.
+if TYPE_CHECKING:
+    from handlers import Context
 
 
-def _ask_json(ctx: Context, question: str) -> dict:
-    return answer_json(ctx.index.search(question))
-
-
-def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_ask(args: argparse.Namespace, ctx: Context | None) -> int:
     question = " ".join(args.question)
-    if args.json and question == "-":
-        for line in sys.stdin:
-            print(json.dumps(_ask_json(ctx, line.rstrip("\n")), ensure_ascii=False), flush=True)
-        return 0
     if args.json:
-        print(json.dumps(_ask_json(ctx, question), ensure_ascii=False))
+        _, index = build_model_index()
+        questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else [question]
+        for text in questions:
+            print(json.dumps(index.search(text).as_json(), ensure_ascii=False), flush=True)
         return 0
+    from bot import console
+    from handlers import Request
+
+    ctx = build_context(load_settings(), with_store=False)
     ok, text = console.handle_line(question, ctx, Request(text="ask " + question))
     print(text)
     return 0 if ok else 1
 
 
-def cmd_model_export(args: argparse.Namespace, ctx: Context) -> int:
-    model = ctx.model
+def cmd_model_export(args: argparse.Namespace, ctx: Context | None) -> int:
+    from model_data import load_model
+
+    model = load_model()
 
     def practice(p) -> dict:
         return {"id": p.id, "title": p.title, "statement": p.statement}
@@ -72,11 +70,14 @@ def cmd_model_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
+    from bot import console
+
     return console.run(ctx)
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     """Slack and/or Teams when their credentials are configured (environment or .env), else the console chat."""
+    from bot import console
     from bot.slack import slack_configured
     from bot.teams import teams_configured
 
@@ -119,6 +120,10 @@ def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
     if not args.text:
         print("Say what? e.g. cmmi-bot say evidence list", file=sys.stderr)
         return 1
+    from bot import console
+    from bot.admins import Admins
+    from handlers import Request
+
     if args.now:
         now = parse_now(args.now)
         ctx.store.clock = lambda: now  # the whole command happens at the given moment (scripts, tests)
@@ -182,6 +187,8 @@ def parse_now(value: str | None):
     """--now as an aware datetime (None: the real clock); raises UserError when it is not ISO 8601 with an offset."""
     from datetime import UTC, datetime
 
+    from handlers import UserError
+
     if not value:
         return datetime.now(UTC)
     try:
@@ -204,10 +211,11 @@ def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_eval(args: argparse.Namespace, ctx: Context | None) -> int:
     from index.evaluate import evaluate, format_summary
 
-    rows, summary = evaluate(ctx.index, Path(args.file))
+    _, index = build_model_index()
+    rows, summary = evaluate(index, Path(args.file))
     if args.verbose:
         for row in rows:
             if not row.hit3 or not row.hit1:
@@ -225,11 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("--json", action="store_true", help="print the ranked results as JSON; with '-' read one question per line from stdin")
     ask.add_argument("question", nargs="+", help="the question, or '-' with --json")
-    ask.set_defaults(func=cmd_ask)
+    ask.set_defaults(func=cmd_ask, needs_context=False)
     model = sub.add_parser("model", help="the model as data")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     export = model_sub.add_parser("export", help="print the whole model as JSON")
-    export.set_defaults(func=cmd_model_export)
+    export.set_defaults(func=cmd_model_export, needs_context=False)
     sub.add_parser("chat", help="interactive console chat").set_defaults(func=cmd_chat, needs_store=True)
     sub.add_parser("run", help="start the assistant (the console when no chat credentials are configured)").set_defaults(
         func=cmd_run, needs_store=True
@@ -239,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_serve, needs_store=True)
     say = sub.add_parser("say", help="handle one chat message as /cmmi TEXT and print the reply")
     say.add_argument("--workspace", default="local", help="workspace (Slack team or Teams tenant) ID (default: local)")
-    say.add_argument("--user", default=getpass.getuser(), help="user ID (default: the current OS user)")
+    say.add_argument("--user", default=_os_user(), help="user ID (default: the current OS user)")
     say.add_argument("--channel", default="console", help="channel ID (default: console)")
     say.add_argument("--admin", action="store_true", help="act as a workspace admin")
     say.add_argument("--now", help="the current time, ISO 8601 with offset (default: now); for scripts and tests")
@@ -259,13 +267,24 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file", help="JSONL file of {q, expect, kind}")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list the misses")
     ev.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
-    ev.set_defaults(func=cmd_eval)
+    ev.set_defaults(func=cmd_eval, needs_context=False)
     return parser
+
+
+def _os_user() -> str:
+    import getpass
+
+    return getpass.getuser()
 
 
 def load_dotenv_file(path: Path | None = None) -> None:
     """Add the settings in .env (in the working directory) to the environment; variables already set win."""
-    load_dotenv(path or Path.cwd() / ".env", override=False)
+    path = path or Path.cwd() / ".env"
+    if not path.exists():
+        return  # python-dotenv is imported only when there is a file to read
+    from dotenv import load_dotenv
+
+    load_dotenv(path, override=False)
 
 
 def _cannot_start(message: str) -> int:
@@ -282,17 +301,32 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ctx = build_context(settings, with_store=getattr(args, "needs_store", False)) if getattr(args, "needs_context", True) else None
         return args.func(args, ctx)
-    except UserError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except BadDatabaseURL as exc:
-        return _cannot_start(f"CMMI_DATABASE_URL is not a valid database URL: {exc}.")
-    except DatabaseRefused as exc:
-        return _cannot_start(f"the database server refused CMMI_DATABASE_URL: {exc}. Check the user, password and database name in it.")
-    except StoreUnavailable as exc:
-        return _cannot_start(f"the database is busy or unreachable ({exc}). Nothing was changed; try again in a moment.")
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        status = _known_failure(exc)
+        if status is None:
+            raise
+        return status
+
+
+def _known_failure(exc: Exception) -> int | None:
+    """The exit status for a failure that has words for the person (after saying them), or None. Imported here: had these
+    modules not been loaded, they could not have raised."""
+    from handlers import UserError
+    from store import StoreUnavailable
+    from store.db import BadDatabaseURL, DatabaseRefused
+
+    if isinstance(exc, UserError):
+        print(exc, file=sys.stderr)
+        return 1
+    if isinstance(exc, BadDatabaseURL):
+        return _cannot_start(f"CMMI_DATABASE_URL is not a valid database URL: {exc}.")
+    if isinstance(exc, DatabaseRefused):
+        return _cannot_start(f"the database server refused CMMI_DATABASE_URL: {exc}. Check the user, password and database name in it.")
+    if isinstance(exc, StoreUnavailable):
+        return _cannot_start(f"the database is busy or unreachable ({exc}). Nothing was changed; try again in a moment.")
+    return None
 
 
 if __name__ == "__main__":

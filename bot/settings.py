@@ -109,6 +109,13 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "cmmi-bot"
 
 
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user cache folder (XDG base directory rules), where the built search index is kept between starts."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cmmi-bot"
+
+
 def database_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
     from store import sqlite_url
 

@@ -175,8 +175,9 @@ def build_context(settings: Settings, with_store: bool = True) -> Context:
 def build_model_index() -> tuple[Model, ModelIndex]:
     """The model and its search index: the index from the user's cache when it is there and current (else built, and
     kept there for the next start), or built in memory when the cache folder cannot be used."""
+    from bot.settings import cache_dir
     from index import build_index
     from model_data import load_model
 
     model = load_model()
-    return model, build_index(model)
+    return model, build_index(model, cache_dir=cache_dir())

@@ -25,7 +25,7 @@ NOTHING_FOUND = (
 
 
 def _result(hit: Hit) -> dict:
-    return {"id": hit.id, "kind": hit.kind, "title": hit.title, "score": hit.score}
+    return hit.as_json()
 
 
 def results(answer: Answer) -> list[dict]:
@@ -34,13 +34,8 @@ def results(answer: Answer) -> list[dict]:
 
 
 def answer_json(answer: Answer) -> dict:
-    """The ask --json contract: question and results always; not_in_model only when the question names
-    something CMMI-SVC V1.3 does not have (results are then empty); suggestions, possibly empty."""
-    data: dict = {"question": answer.question, "results": results(answer)}
-    if answer.not_in_model:
-        data["not_in_model"] = answer.not_in_model
-    data["suggestions"] = [_result(h) for h in answer.suggestions]
-    return data
+    """The ask --json contract (Answer.as_json, in index/, so that `cmmi-bot ask --json` needs no handlers)."""
+    return answer.as_json()
 
 
 def level_label(model: Model, level: int) -> str:

@@ -6,12 +6,15 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import whoosh
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
+from whoosh.index import Index
 
 from index.compare import Comparison, find_comparison
 from index.english import is_english
@@ -65,6 +68,10 @@ class Hit:
     score: float
     pa: str | None = None
 
+    def as_json(self) -> dict:
+        """The stable machine-readable form of a hit (cmmi-bot ask --json)."""
+        return {"id": self.id, "kind": self.kind, "title": self.title, "score": self.score}
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -82,6 +89,15 @@ class Answer:
     suggestions: tuple[Hit, ...] = ()
     compared: tuple[str, ...] = ()  # a comparison: the IDs compared, which lead hits
     outside: tuple[str, ...] = ()  # abbreviations of the not-in-SVC process areas named
+
+    def as_json(self) -> dict:
+        """The ask --json contract: question and results always; not_in_model only when the question names
+        something CMMI-SVC V1.3 does not have (results are then empty); suggestions, possibly empty."""
+        data: dict = {"question": self.question, "results": [h.as_json() for h in self.hits]}
+        if self.not_in_model:
+            data["not_in_model"] = self.not_in_model
+        data["suggestions"] = [h.as_json() for h in self.suggestions]
+        return data
 
 
 def _schema() -> Schema:
@@ -181,30 +197,62 @@ class _PhraseScorer:
         return out
 
 
-class ModelIndex:
-    """An in-RAM Whoosh index of every model element, with the query understanding around it."""
+def _documents(model: Model) -> list[dict]:
+    ordered = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
+    return [_document(model, element, order) for order, element in enumerate(ordered)]
 
-    def __init__(self, model: Model) -> None:
+
+def _build_whoosh(documents: list[dict]) -> Index:
+    index = _RamOnlyStorage().create_index(_schema())
+    writer = index.writer()
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    return index
+
+
+class ModelIndex:
+    """An in-RAM Whoosh index of every model element, with the query understanding around it.
+
+    cache_dir: a folder of the user's own where the built Whoosh index is kept between starts (see index/cache.py);
+    None builds it in memory every time."""
+
+    def __init__(self, model: Model, cache_dir: Path | None = None) -> None:
         self.model = model
         self.grammar = IdGrammar(model)
         self.understander = Understander(model)
         self.outside = OutsideFinder(model)
-        self._index = _RamOnlyStorage().create_index(_schema())
-        writer = self._index.writer()
-        ordered = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
-        for order, element in enumerate(ordered):
-            writer.add_document(**_document(model, element, order))
-        writer.commit()
+        documents = _documents(model)
+        if cache_dir is None:
+            self._index = _build_whoosh(documents)
+        else:
+            from index.cache import cache_key, cached
+
+            key = cache_key(documents, Path(__file__).parent, whoosh.versionstring())
+            self._index = cached(cache_dir, key, lambda: _build_whoosh(documents))
         self._searcher = self._index.searcher(weighting=scoring.BM25F())
         reader = self._searcher.reader()
         self._doc_ids = [fields["id"] for _, fields in sorted(reader.iter_docs(), key=lambda pair: pair[0])]
         self._term_cache: dict[str, dict[int, float]] = {}
-        self._phrases = _PhraseScorer([element.hint.keywords for element in map(model.elements.__getitem__, self._doc_ids)])
-        self._known_words = {t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell")}
-        self._known_words |= set(FILLER) | {w for key in EXPANSIONS for w in re.split(r"[\s-]", key)}
-        self._known_stems: set[str] = set()
+
+    # Needed only to rank words (not for IDs, lists or comparisons): made on first use, so a lookup at start-up skips them.
+    @functools.cached_property
+    def _phrases(self) -> _PhraseScorer:
+        return _PhraseScorer([element.hint.keywords for element in map(self.model.elements.__getitem__, self._doc_ids)])
+
+    @functools.cached_property
+    def _known_words(self) -> set[str]:
+        reader = self._searcher.reader()
+        words = {t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("spell")}
+        return words | set(FILLER) | {w for key in EXPANSIONS for w in re.split(r"[\s-]", key)}
+
+    @functools.cached_property
+    def _known_stems(self) -> set[str]:
+        reader = self._searcher.reader()
+        stems: set[str] = set()
         for fieldname in ("title", "statement", "keywords", "explain", "context"):
-            self._known_stems |= {t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)}
+            stems |= {t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)}
+        return stems
 
     # ---- public API -------------------------------------------------------------------------
     def search(self, text: str, limit: int = 5) -> Answer:
@@ -599,6 +647,7 @@ def _STEM_TOKENS(text: str) -> list[str]:
     return [t.text for t in _STEM(text or "")]
 
 
-def build_index(model: Model) -> ModelIndex:
-    """Build the in-RAM index for a model (about 0.1-0.3 s for CMMI-SVC)."""
-    return ModelIndex(model)
+def build_index(model: Model, cache_dir: Path | None = None) -> ModelIndex:
+    """The index for a model: built in RAM (about 0.1-0.4 s for CMMI-SVC), or with `cache_dir`, read from the user's cache
+    when it was built before from the same model, hints and code (a few milliseconds)."""
+    return ModelIndex(model, cache_dir)

@@ -22,6 +22,19 @@ DEV_SET = ROOT.parent / "shared" / "eval" / "questions_dev.jsonl"
 TEAM_SET = ROOT / "tests" / "data" / "questions_team.jsonl"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Processes the tests start keep their built search index in a folder of this run's own, never the real cache."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def model() -> Model:
     return load_model()
