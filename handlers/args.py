@@ -154,6 +154,9 @@ def resolve_practice(ctx: Context, words: list[str], pa_option: str | None, usag
     m = _PA_GP.match(words[0])
     if m:
         return _generic(ctx, m["gp"], m["pa"], usage), 1
+    exact = model.elements.get(words[0].upper())
+    if isinstance(exact, Practice):  # the usual case, WMC.SP1.6 as written: what the loop below would find, without its regexes
+        return PracticeRef(exact.id, exact.pa, exact.id, exact.title), 1
     for size in (3, 2, 1):
         if size > len(words):
             continue

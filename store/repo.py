@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -124,6 +124,27 @@ _RECENT_DUPLICATE = _EVIDENCE_FROM.where(
     Evidence.created_at >= bindparam("since", type_=Evidence.created_at.type),
 )
 _INSERT_EVIDENCE = insert(Evidence).returning(Evidence.id)
+_NEW_EVIDENCE = (
+    "workspace_id", "work_group_id", "practice_key", "process_area", "kind", "link", "note", "evidence_date", "created_by",
+    "created_at", "dedupe_key",
+)  # fmt: skip
+# The duplicate check and the insert in one statement: the row goes in unless the same evidence is there already, and
+# RETURNING says which happened. One round trip fewer than a SELECT first, which matters at thousands of adds a second.
+_INSERT_UNLESS_DUPLICATE = (
+    insert(Evidence)
+    .from_select(
+        _NEW_EVIDENCE,
+        select(*(bindparam(name, type_=Evidence.__table__.c[name].type) for name in _NEW_EVIDENCE)).where(
+            ~exists().where(
+                Evidence.workspace_id == bindparam("ws"),
+                Evidence.dedupe_key.in_(bindparam("keys", expanding=True)),
+                Evidence.removed_at.is_(None),
+                Evidence.created_at >= bindparam("since", type_=Evidence.created_at.type),
+            )
+        ),
+    )
+    .returning(Evidence.id)
+)
 _INSERT_AUDIT = insert(AuditEntry)
 _CHANNEL_GROUP = (
     select(*_GROUP_COLUMNS)
@@ -277,10 +298,14 @@ class Store(DigestMixin):
         )  # fmt: skip
         try:
             with self._connection(write=True) as c:
-                found = existing(c)
-                if found is not None:
-                    return found, False
-                evidence_id = c.execute(_INSERT_EVIDENCE, values).scalar_one()
+                inserted = c.execute(_INSERT_UNLESS_DUPLICATE, {**values, "ws": ws, "keys": keys, "since": now - DEDUPE_WINDOW}).first()
+                if inserted is None:
+                    found = existing(c)
+                    if found is not None:
+                        return found, False
+                    # PostgreSQL: the duplicate was removed between the two statements; store this one after all.
+                    inserted = c.execute(_INSERT_EVIDENCE, values).first()
+                evidence_id = inserted[0]
                 item = EvidenceItem(
                     evidence_id, group.name, group.id, practice_key, process_area, kind, link, note, evidence_date, actor, now
                 )
