@@ -840,6 +840,179 @@ def slack_round_trip() -> list[Bench]:
     return results
 
 
+LOAD_RATE, LOAD_SECONDS = 50.0, 60.0  # the issue's load: 50 mixed requests per second for 60 s over two replicas
+POSTGRES_ADMIN_URL = os.environ.get("CMMI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def replicas_under_load() -> list[Bench]:
+    """Two real `cmmi-bot serve` replicas on one PostgreSQL database, with their schedulers, behind no proxy: 50 mixed
+    signed requests per second for 60 s, alternating between them (questions, evidence adds and status as /cmmi, and
+    @mentions as events). The figure is each request's acknowledgement (its HTTP 200; a command's answer rides on it);
+    an error is anything but a 200 with an answer, or a mention never answered. Floor: GET /healthz on the same replica,
+    interleaved with the requests, so both see the same load."""
+    import socket
+    import urllib.error
+    import urllib.request
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    from slack_sdk.signature import SignatureVerifier
+    from sqlalchemy import text as sql
+
+    sys.path.insert(0, str(ROOT / "tests" / "bot" / "slack"))
+    from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
+
+    secret, workspace = "bench-signing-secret", f"slack:{TEAM_ID}"
+    admin = make_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"cmmi_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sql(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        raise RuntimeError(f"PostgreSQL is needed for the two-replica load and could not be reached: {type(exc).__name__}") from None
+    db_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    verifier = SignatureVerifier(secret)
+    processes: list[subprocess.Popen] = []
+    try:
+        engine = make_engine(db_url)
+        upgrade(engine)
+        store = Store(engine)
+        group = store.add_group(workspace, "Load Desk", "U0LOAD")
+        store.bind_channel(workspace, "C0LOAD", group.id, "U0LOAD")
+        with FakeSlack() as fake, tempfile.TemporaryDirectory() as folder:
+            urls = []
+            for replica in ("a", "b"):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", 0))
+                    port = probe.getsockname()[1]
+                home = Path(folder) / replica
+                home.mkdir()
+                env = {
+                    **os.environ, "CMMI_DATABASE_URL": db_url, "XDG_DATA_HOME": str(home), "XDG_CACHE_HOME": str(Path(folder) / "cache"),
+                    "SLACK_BOT_TOKEN": "xoxb-bench-not-real", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.api_url,
+                    "CMMI_HTTP_HOST": "127.0.0.1", "CMMI_HTTP_PORT": str(port), "CMMI_LOG_LEVEL": "WARNING",
+                }  # fmt: skip
+                for var in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "CLIENT_ID", "CLIENT_SECRET"):
+                    env.pop(var, None)
+                processes.append(
+                    subprocess.Popen([str(BIN / "cmmi-bot"), "serve"], cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                )
+                urls.append(f"http://127.0.0.1:{port}")
+            for url in urls:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                            if response.status == 200:
+                                break
+                    except OSError:
+                        if time.monotonic() > deadline:
+                            raise RuntimeError("a replica did not become ready") from None
+                        time.sleep(0.1)
+
+            def signed(url: str, body: str, content_type: str) -> tuple[int, str, int]:
+                ts = str(int(time.time()))
+                headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
+                           "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}  # fmt: skip
+                request = urllib.request.Request(url + "/slack/events", data=body.encode(), headers=headers, method="POST")
+                sent = time.perf_counter_ns()
+                try:
+                    with urllib.request.urlopen(request, timeout=15) as response:
+                        answer = response.read().decode()
+                        return response.status, answer, time.perf_counter_ns() - sent
+                except urllib.error.HTTPError as exc:
+                    return exc.code, "", time.perf_counter_ns() - sent
+
+            questions = ("what does WMC.SP1.6 require", "how do we track customer requests?", "which PA covers disaster recovery?", "GP2.8")
+            acks: list[int] = []
+            floors: list[int] = []
+            kinds: Counter = Counter()
+            errors: Counter = Counter()
+            mentions: list[str] = []
+
+            def one(n: int) -> None:
+                url = urls[n % 2]
+                shape = n % 10
+                try:
+                    if shape in (0, 1):  # a mention, answered in its thread after the ack
+                        event = {"type": "app_mention", "user": f"U{n % 40:04d}", "channel": "C0LOAD", "ts": f"1700000000.{n:06d}",
+                                 "text": f"<@{BOT_USER_ID}> {questions[n % len(questions)]}"}  # fmt: skip
+                        body = json.dumps({"token": "t", "team_id": TEAM_ID, "api_app_id": "A0BENCH", "event": event, "type": "event_callback",
+                                           "event_id": f"Ev{n:08d}", "event_time": int(time.time()),
+                                           "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]})  # fmt: skip
+                        status, answer, took = signed(url, body, "application/json")
+                        ok, kind = status == 200, "mention"
+                        mentions.append(event["ts"])
+                    else:
+                        if shape < 5:
+                            text, kind = f"evidence add WMC.SP1.{1 + n % 7} https://wiki.example.com/load/{n} load {n}", "evidence add"
+                        elif shape < 6:
+                            text, kind = "status ML2", "status"
+                        else:
+                            text, kind = questions[n % len(questions)], "question"
+                        body = urlencode({"team_id": TEAM_ID, "channel_id": "C0LOAD", "user_id": f"U{n % 40:04d}", "command": "/cmmi",
+                                          "text": text, "response_url": fake.response_url(f"l{n}"), "trigger_id": f"load.{n}",
+                                          "api_app_id": "A0BENCH"})  # fmt: skip
+                        status, answer, took = signed(url, body, "application/x-www-form-urlencoded")
+                        ok = status == 200 and bool(json.loads(answer or "{}").get("text")) and "Sorry, something went wrong" not in answer
+                    if not ok:
+                        errors[f"{kind}: HTTP {status}"] += 1
+                    acks.append(took)
+                    kinds[kind] += 1
+                    sent = time.perf_counter_ns()
+                    with urllib.request.urlopen(url + "/healthz", timeout=15) as response:
+                        response.read()
+                    floors.append(time.perf_counter_ns() - sent)
+                except OSError as exc:
+                    errors[type(exc).__name__] += 1
+
+            total = int(LOAD_RATE * LOAD_SECONDS)
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=32) as pool:
+                for n in range(total):
+                    delay = started + n / LOAD_RATE - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
+                    pool.submit(one, n)
+            elapsed = time.perf_counter() - started
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                answered = {c.body.get("thread_ts") for c in fake.calls("chat.postMessage") if c.body.get("channel") == "C0LOAD"}
+                if answered >= set(mentions):
+                    break
+                time.sleep(0.2)
+            unanswered = len(set(mentions) - answered)
+            if unanswered:
+                errors["mention never answered"] += unanswered
+            with engine.connect() as conn:
+                stored = conn.execute(sql("SELECT count(*) FROM evidence")).scalar_one()
+            if stored != kinds["evidence add"]:
+                errors["evidence adds stored != acknowledged"] += abs(stored - kinds["evidence add"])
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                _, stderr = process.communicate(timeout=60)
+                if process.returncode != 0 or b"Traceback" in stderr:
+                    errors["replica exit"] += 1
+        engine.dispose()
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+        with admin.connect() as conn:
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    value = Stats.of(acks)
+    notes = (
+        f"{len(acks)} requests in {elapsed:.1f} s over 2 replicas ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); "
+        f"errors: {sum(errors.values())}{' ' + str(dict(errors)) if errors else ''}",
+        f"ack p99 {value.p99:.1f} ms (target < 300 ms, with 0 errors)",
+    )
+    return [Bench("replicas.load_50rps_60s", value, "GET /healthz, same replica, interleaved", Stats.of(floors), target=None, notes=notes)]
+
+
 def outputs_at_scale() -> list[Bench]:
     """The XLSX evidence workbook and the PNG heatmap (ML5) for 50 work groups and 20,000 evidence rows, beside
     openpyxl writing the same cells without styles, and zlib packing the heatmap's own pixels (PNG's core)."""
@@ -909,6 +1082,7 @@ BENCHMARKS: list[Callable[[], list[Bench]]] = [
     digest_preparation,
     serving_memory,
     slack_round_trip,
+    replicas_under_load,
     outputs_at_scale,
 ]
 
