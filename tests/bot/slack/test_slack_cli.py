@@ -15,7 +15,7 @@ import pytest
 from conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender
 from fake_slack import FakeSlack
 
-from bot import cli
+from bot import cli, console
 from handlers import Context
 
 SLACK_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "CMMI_HTTP_HOST", "CMMI_HTTP_PORT")
@@ -104,7 +104,7 @@ def test_run_is_the_console_without_slack_credentials(ctx: Context, monkeypatch:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)  # a bot token alone is not enough to reach Slack
     chosen: list[str] = []
-    monkeypatch.setattr(cli.console, "run", lambda ctx: chosen.append("console") or 0)
+    monkeypatch.setattr(console, "run", lambda ctx: chosen.append("console") or 0)  # imported by cmd_run when it runs
     monkeypatch.setattr(cli, "cmd_serve", lambda args, ctx: chosen.append("slack") or 0)
     assert cli.cmd_run(argparse.Namespace(), ctx) == 0
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test-not-a-real-token")
