@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.schema import AuditEntry, DigestDelivery, DigestSubscription, Evidence, Rating, WorkGroup
@@ -107,6 +107,36 @@ class Activity:
     @property
     def quiet(self) -> bool:
         return not (self.added or self.removed or self.ratings)
+
+
+@dataclass(frozen=True)
+class WorkspaceWeek:
+    """A workspace's evidence and ratings for one week [start, end), from one pass of aggregate queries: every digest of
+    the workspace for that week (a work group or the whole workspace, any level) is computed from it."""
+
+    counts: dict[tuple[int, str], int]  # live evidence now, per (group, practice)
+    covered_at_start: frozenset[tuple[int, str]]  # (group, practice) pairs that had live evidence at `start`
+    added: dict[int, int]  # per group: evidence created in the week
+    removed: dict[int, int]  # per group: evidence removed in the week
+    rated: dict[int, int]  # per group: ratings given in the week
+    contributors: dict[int, frozenset[str]]  # per group: who added evidence or rated in the week
+
+    def activity(self, group_id: int | None) -> Activity:
+        """What `activity(ws, group_id, start, end)` would say."""
+        groups = set(self.added) | set(self.removed) | set(self.rated) | set(self.contributors) if group_id is None else {group_id}
+        people = frozenset().union(*(self.contributors.get(g, frozenset()) for g in groups))
+        return Activity(
+            sum(self.added.get(g, 0) for g in groups), sum(self.removed.get(g, 0) for g in groups),
+            sum(self.rated.get(g, 0) for g in groups), tuple(sorted(people)),
+        )  # fmt: skip
+
+    def covered_as_of_start(self, group_id: int | None) -> set[tuple[int, str]]:
+        """What `covered_as_of(ws, group_id, start)` would say."""
+        return {pair for pair in self.covered_at_start if group_id is None or pair[0] == group_id}
+
+
+def _count_if(condition) -> object:
+    return func.sum(case((condition, 1), else_=0))
 
 
 class _HasConnection(Protocol):
@@ -330,6 +360,53 @@ class DigestMixin:
             q = q.where(Evidence.work_group_id == group_id)
         with self._connection() as c:
             return {(g, k) for g, k in c.execute(q)}
+
+    def workspace_week(self: _HasConnection, ws: str, start: datetime, end: datetime) -> WorkspaceWeek:
+        """The workspace's digest figures for [start, end): evidence per (group, practice) now and at `start`, and the
+        week's additions, removals, ratings and contributors per group, in three queries however many groups and digests."""
+        live_at_start = and_(Evidence.created_at <= start, or_(Evidence.removed_at.is_(None), Evidence.removed_at > start))
+        evidence = (
+            select(
+                Evidence.work_group_id, Evidence.practice_key, _count_if(Evidence.removed_at.is_(None)), _count_if(live_at_start),
+                _count_if(and_(Evidence.created_at >= start, Evidence.created_at < end)),
+                _count_if(and_(Evidence.removed_at >= start, Evidence.removed_at < end)),
+            )
+            .where(Evidence.workspace_id == ws)
+            .group_by(Evidence.work_group_id, Evidence.practice_key)
+        )  # fmt: skip
+        ratings = (
+            select(Rating.work_group_id, func.count(Rating.id))
+            .where(Rating.workspace_id == ws, Rating.rated_at >= start, Rating.rated_at < end)
+            .group_by(Rating.work_group_id)
+        )
+        people = (
+            select(Evidence.work_group_id, Evidence.created_by)
+            .where(Evidence.workspace_id == ws, Evidence.created_at >= start, Evidence.created_at < end)
+            .union(
+                select(Rating.work_group_id, Rating.rated_by).where(
+                    Rating.workspace_id == ws, Rating.rated_at >= start, Rating.rated_at < end
+                )
+            )
+        )
+        counts: dict[tuple[int, str], int] = {}
+        covered: set[tuple[int, str]] = set()
+        added: dict[int, int] = {}
+        removed: dict[int, int] = {}
+        contributors: dict[int, set[str]] = {}
+        with self._connection() as c:
+            for group, key, live, at_start, new, gone in c.execute(evidence):
+                if live:
+                    counts[(group, key)] = int(live)
+                if at_start:
+                    covered.add((group, key))
+                if new:
+                    added[group] = added.get(group, 0) + int(new)
+                if gone:
+                    removed[group] = removed.get(group, 0) + int(gone)
+            rated = {group: int(n) for group, n in c.execute(ratings)}
+            for group, person in c.execute(people):
+                contributors.setdefault(group, set()).add(person)
+        return WorkspaceWeek(counts, frozenset(covered), added, removed, rated, {g: frozenset(p) for g, p in contributors.items()})
 
     def stale_evidence(
         self: _HasConnection, ws: str, group_id: int | None, older_than: date, sample: int = 5
