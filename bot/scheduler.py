@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from handlers import Context, Reply
-from handlers.digest import DigestScope, build_digest
+from handlers.digest import DigestBatch, DigestScope
 from handlers.schedule import Weekly, period_key
 from store import Claim, Store, StoreUnavailable, Subscription
 
@@ -74,10 +74,11 @@ def run_due(ctx: Context, store: Store, deliverers: Mapping[str, Deliverer], now
             slots[sub.id] = (slot, weekly.latest_slot(slot - timedelta(seconds=1)))
         except Exception as exc:
             _pause(store, sub, weekly, exc, report)
-    serving = [sub for sub in subs if sub.id in slots]
+    # Grouped by workspace and week: each workspace's figures are read once, and only one workspace's are held at a time.
+    serving = sorted((sub for sub in subs if sub.id in slots), key=lambda sub: (sub.workspace_id, slots[sub.id], sub.id))
     periods = sorted({period_key(s) for pair in slots.values() for s in pair})
     seen = store.periods_seen([s.id for s in serving], periods)
-    content: dict[tuple, Reply] = {}  # channels with the same scope and week share one computation
+    content = DigestBatch(ctx, store)  # channels with the same scope and week share one computation
     for sub in serving:
         slot, previous = slots[sub.id]
         try:
@@ -129,12 +130,8 @@ def _send(ctx, store, deliverer, sub, claim: Claim, slot, previous, late, worker
                 store.mark_sent(claim, worker, ref)
                 report.outcomes["recovered"] += 1
                 return
-        key = (sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, slot, late)
-        if key not in content:
-            content[key] = build_digest(
-                ctx, store, DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full), previous, slot, late
-            )
-        ref = deliverer.deliver(sub, content[key], claim.period)
+        reply = content.build(DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full), previous, slot, late)
+        ref = deliverer.deliver(sub, reply, claim.period)
     except ChannelGone as exc:
         store.mark_failed(claim, worker, f"channel gone: {exc}")
         store.disable_subscription(sub.id, f"the bot can no longer post here ({exc})")

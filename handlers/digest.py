@@ -29,7 +29,8 @@ from handlers.core import Context, Reply, Request, Section, UserError
 from handlers.gaps import find_gaps
 from handlers.readiness import Readiness, Snapshot, Target, percent
 from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
-from store import Store, Subscription
+from store import Group, RatingItem, Store, Subscription
+from store.digests import WorkspaceWeek
 
 USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] | digest off | digest preview | digest now"
 WRITES = frozenset({"on", "off", "--full"})  # verbs that change stored data (see handlers.writes)
@@ -47,19 +48,75 @@ class DigestScope:
     quiet_full: bool
 
 
-def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: datetime, week_end: datetime, late: bool = False) -> Reply:
-    """The digest for the week [week_start, week_end). Counting happens in the database."""
+@dataclass(frozen=True)
+class DigestFacts:
+    """What every digest of one workspace for one week is computed from, read in one pass (store.workspace_week): a
+    thousand channels of a workspace cost one set of aggregate queries, not a thousand."""
+
+    workspace_id: str
+    week_start: datetime
+    week_end: datetime
+    groups: tuple[Group, ...]  # in name order, as store.list_groups gives them
+    ratings: dict[tuple[int, str], RatingItem]
+    week: WorkspaceWeek
+
+    @classmethod
+    def load(cls, store: Store, workspace_id: str, week_start: datetime, week_end: datetime) -> DigestFacts:
+        groups = tuple(store.list_groups(workspace_id))
+        ratings = store.current_ratings(workspace_id)
+        return cls(workspace_id, week_start, week_end, groups, ratings, store.workspace_week(workspace_id, week_start, week_end))
+
+    def snapshot(self, ctx: Context, group: Group | None) -> Snapshot:
+        """What Snapshot.load would read for the workspace, or for one of its groups."""
+        if group is None:
+            counts, ratings = self.week.counts, self.ratings
+        else:
+            counts = {k: n for k, n in self.week.counts.items() if k[0] == group.id}
+            ratings = {k: r for k, r in self.ratings.items() if k[0] == group.id}
+        optional = {pa.abbr for pa in ctx.model.process_areas if pa.optional}
+        used = frozenset({key.split(".")[0] for _, key in (*counts, *ratings)} & optional)
+        return Snapshot([group] if group else list(self.groups), counts, ratings, used)
+
+
+class DigestBatch:
+    """Digests for many subscriptions in one scheduler run. Keeps the facts of one workspace and week at a time, and the
+    digests built from them (channels with the same scope share one): give it subscriptions grouped by workspace and week,
+    and memory stays bounded by one workspace, however many channels there are."""
+
+    def __init__(self, ctx: Context, store: Store) -> None:
+        self.ctx, self.store = ctx, store
+        self._facts: DigestFacts | None = None
+        self._built: dict[tuple[DigestScope, bool], Reply] = {}
+
+    def build(self, scope: DigestScope, week_start: datetime, week_end: datetime, late: bool = False) -> Reply:
+        facts = self._facts
+        if facts is None or (facts.workspace_id, facts.week_start, facts.week_end) != (scope.workspace_id, week_start, week_end):
+            facts = self._facts = DigestFacts.load(self.store, scope.workspace_id, week_start, week_end)
+            self._built = {}
+        key = (scope, late)
+        if key not in self._built:
+            self._built[key] = build_digest(self.ctx, self.store, scope, week_start, week_end, late, facts=facts)
+        return self._built[key]
+
+
+def build_digest(
+    ctx: Context, store: Store, scope: DigestScope, week_start: datetime, week_end: datetime, late: bool = False,
+    facts: DigestFacts | None = None,
+) -> Reply:  # fmt: skip
+    """The digest for the week [week_start, week_end). Counting happens in the database, once per workspace and week
+    (`facts`, read here when not given)."""
     ws = scope.workspace_id
-    groups = {g.id: g for g in store.list_groups(ws)}
+    facts = facts or DigestFacts.load(store, ws, week_start, week_end)
+    groups = {g.id: g for g in facts.groups}
     group = groups.get(scope.group_id) if scope.group_id is not None else None
     target = Target(level=scope.level)
-    snapshot = Snapshot.load(ctx, store, ws, group)
+    snapshot = facts.snapshot(ctx, group)
     readiness = Readiness.of(ctx.model, snapshot, target)
     covered, total = readiness.coverage()
     keys = {p.key for p in readiness.practices}
     group_ids = {g.id for g in readiness.groups}
-    before = sum(1 for gid, key in store.covered_as_of(ws, scope.group_id, week_start) if key in keys and gid in group_ids)
-    activity = store.activity(ws, scope.group_id, week_start, week_end)
+    before = sum(1 for gid, key in facts.week.covered_as_of_start(scope.group_id) if key in keys and gid in group_ids)
+    activity = facts.week.activity(scope.group_id)
     gaps = [g for g in find_gaps(readiness) if not g[2].startswith("rated FI") and not g[2].startswith("rated LI")]
     titles = {p.key: p.title for p in readiness.practices}
     who = group.name if group else "the workspace"

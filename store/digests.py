@@ -58,6 +58,13 @@ _PERIODS_SEEN = select(DigestDelivery.subscription_id, DigestDelivery.period).wh
 )
 
 
+# Written once or twice per channel and week: built once, bound per call.
+_CLAIM = insert(DigestDelivery).values(status="claimed", attempts=1).returning(DigestDelivery.id)
+_FINISH = update(DigestDelivery).where(
+    DigestDelivery.id == bindparam("delivery"), DigestDelivery.claimed_by == bindparam("worker"), DigestDelivery.status == "claimed"
+)
+
+
 def _audited(sub: Subscription) -> dict[str, object]:
     """What the audit log keeps of a subscription: its settings and state, not the transport's address."""
     return {
@@ -222,19 +229,8 @@ class DigestMixin:
         now = self.clock()
         try:
             with self._connection(write=True) as c:
-                delivery_id = c.execute(
-                    insert(DigestDelivery)
-                    .values(
-                        subscription_id=subscription_id,
-                        period=period,
-                        status="claimed",
-                        claimed_by=worker,
-                        claimed_at=now,
-                        attempts=1,
-                        late=late,
-                    )
-                    .returning(DigestDelivery.id)
-                ).scalar_one()
+                values = dict(subscription_id=subscription_id, period=period, claimed_by=worker, claimed_at=now, late=late)
+                delivery_id = c.execute(_CLAIM, values).scalar_one()
                 return Claim(delivery_id, subscription_id, period, 1, taken_over=False)
         except IntegrityError:
             pass
@@ -264,11 +260,7 @@ class DigestMixin:
 
     def _finish(self: _HasConnection, claim: Claim, worker: str, **values: object) -> bool:
         with self._connection(write=True) as c:
-            done = c.execute(
-                update(DigestDelivery)
-                .where(DigestDelivery.id == claim.delivery_id, DigestDelivery.claimed_by == worker, DigestDelivery.status == "claimed")
-                .values(**values)
-            )
+            done = c.execute(_FINISH.values(**values), {"delivery": claim.delivery_id, "worker": worker})
             return done.rowcount == 1
 
     def mark_sent(self, claim: Claim, worker: str, message_ref: str | None) -> bool:
