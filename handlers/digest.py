@@ -36,6 +36,7 @@ USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [-
 WRITES = frozenset({"on", "off", "--full"})  # verbs that change stored data (see handlers.writes)
 TOP_GAPS = 5
 STALE_AFTER_DAYS = 365
+STALE_SAMPLE = 5  # evidence items more than a year old named in a digest
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,23 @@ class DigestFacts:
     groups: tuple[Group, ...]  # in name order, as store.list_groups gives them
     ratings: dict[tuple[int, str], RatingItem]
     week: WorkspaceWeek
+    stale: dict[int, tuple[int, list[tuple]]]  # per group: evidence more than a year old at week_end, and the oldest
 
     @classmethod
     def load(cls, store: Store, workspace_id: str, week_start: datetime, week_end: datetime) -> DigestFacts:
         groups = tuple(store.list_groups(workspace_id))
         ratings = store.current_ratings(workspace_id)
-        return cls(workspace_id, week_start, week_end, groups, ratings, store.workspace_week(workspace_id, week_start, week_end))
+        week = store.workspace_week(workspace_id, week_start, week_end)
+        stale = store.stale_by_group(workspace_id, (week_end - timedelta(days=STALE_AFTER_DAYS)).date(), sample=STALE_SAMPLE)
+        return cls(workspace_id, week_start, week_end, groups, ratings, week, stale)
+
+    def stale_evidence(self, group_id: int | None) -> tuple[int, list[tuple[int, str, str]]]:
+        """What store.stale_evidence would say for the workspace or one group: how many, and the oldest (id, practice, group)."""
+        parts = [self.stale[group_id]] if group_id is not None and group_id in self.stale else []
+        if group_id is None:
+            parts = list(self.stale.values())
+        oldest = sorted((e for _, examples in parts for e in examples), key=lambda e: (e[3], e[0]))[:STALE_SAMPLE]
+        return sum(n for n, _ in parts), [e[:3] for e in oldest]
 
     def snapshot(self, ctx: Context, group: Group | None) -> Snapshot:
         """What Snapshot.load would read for the workspace, or for one of its groups."""
@@ -147,7 +159,7 @@ def build_digest(
         if gaps
         else Section(title="Top gaps", body=f"None: every ML{scope.level} practice in scope has evidence and none is rated PI or NI."),
     ]
-    stale_total, stale = store.stale_evidence(ws, scope.group_id, (week_end - timedelta(days=STALE_AFTER_DAYS)).date())
+    stale_total, stale = facts.stale_evidence(scope.group_id)
     if stale_total:
         sections.append(
             Section(

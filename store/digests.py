@@ -413,5 +413,28 @@ class DigestMixin:
             base = base.where(Evidence.work_group_id == group_id)
         with self._connection() as c:
             total = int(c.execute(select(func.count()).select_from(base.subquery())).scalar_one())
-            examples = [tuple(r) for r in c.execute(base.order_by(Evidence.evidence_date).limit(sample))]
+            examples = [tuple(r) for r in c.execute(base.order_by(Evidence.evidence_date, Evidence.id).limit(sample))]
         return total, examples
+
+    def stale_by_group(self: _HasConnection, ws: str, older_than: date, sample: int = 5) -> dict[int, tuple[int, list[tuple]]]:
+        """Per work group: how much live evidence is dated before older_than, and its `sample` oldest (id, practice, group
+        name, date), in two queries for the whole workspace. The workspace's oldest are among its groups' oldest."""
+        where = (Evidence.workspace_id == ws, Evidence.removed_at.is_(None), Evidence.evidence_date < older_than)
+        counts = select(Evidence.work_group_id, func.count(Evidence.id)).where(*where).group_by(Evidence.work_group_id)
+        rank = func.row_number().over(partition_by=Evidence.work_group_id, order_by=(Evidence.evidence_date, Evidence.id))
+        ranked = (
+            select(Evidence.id, Evidence.practice_key, WorkGroup.name, Evidence.evidence_date, Evidence.work_group_id, rank.label("n"))
+            .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
+            .where(*where)
+            .subquery()
+        )
+        oldest = select(ranked.c.id, ranked.c.practice_key, ranked.c.name, ranked.c.evidence_date, ranked.c.work_group_id).where(
+            ranked.c.n <= sample
+        )
+        with self._connection() as c:
+            found: dict[int, tuple[int, list[tuple]]] = {group: (int(n), []) for group, n in c.execute(counts)}
+            for evidence_id, key, name, dated, group in c.execute(oldest):
+                found[group][1].append((evidence_id, key, name, dated))
+        for _, examples in found.values():
+            examples.sort(key=lambda e: (e[3], e[0]))
+        return found

@@ -1,0 +1,137 @@
+"""Digests for many channels: the figures are read once per workspace and week, whatever the number of channels, one
+workspace at a time, and every channel gets the digest its own scope would get alone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from bot.scheduler import run_due
+from handlers import Context, Reply
+from handlers import digest as digest_module
+from handlers.digest import DigestFacts, DigestScope, build_digest
+from handlers.readiness import Snapshot
+from store import Store, Subscription
+from tests.conftest import Clock
+
+pytestmark = pytest.mark.calendar
+
+MONDAY_0905 = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)
+SUBSCRIBED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.posts: dict[tuple[str, str], Reply] = {}
+
+    def deliver(self, sub: Subscription, reply: Reply, period: str) -> str | None:
+        self.posts[(sub.workspace_id, sub.channel_id)] = reply
+        return "ok"
+
+    def already_delivered(self, sub: Subscription, period: str, since: datetime) -> str | None:
+        return None
+
+
+def seed(store: Store, clock: Clock, workspaces: int, channels: int) -> None:
+    """Workspaces of two groups with evidence across the week; channels subscribed in turn to a group or the whole
+    workspace, ML2 or ML3, interleaved across workspaces so that subscription order alternates between them."""
+    clock.now = SUBSCRIBED - timedelta(days=3)
+    groups = {}
+    for w in range(workspaces):
+        ws = f"W{w}"
+        groups[ws] = [store.add_group(ws, f"Group {g}", "U1") for g in range(2)]
+        for n in range(12):
+            clock.now = SUBSCRIBED - timedelta(days=3) + timedelta(hours=n * 9)
+            group = groups[ws][n % 2]
+            store.add_evidence(ws, group, f"WMC.SP1.{1 + n % 7}", "WMC", "artifact", f"https://e.example.com/{w}/{n}", None,
+                               date(2024 + n % 3, 1 + n % 12, 1), f"U{n % 3}")  # fmt: skip
+            if n % 3 == 0:
+                store.rate(ws, group, f"WMC.SP1.{1 + n % 7}", "WMC", "PI", None, "U2")
+    clock.now = SUBSCRIBED
+    for c in range(channels):
+        for w in range(workspaces):
+            ws = f"W{w}"
+            group = (None, *groups[ws])[c % 3]
+            store.subscribe(ws, f"C{c}", "test", 0, "09:00", "UTC", group.id if group else None, 2 + c % 2, c % 4 == 0, None, "U1")
+
+
+def run(db_ctx: Context, store: Store, clock: Clock) -> tuple[Recorder, list[str]]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        clock.now = MONDAY_0905
+        recorder = Recorder()
+        report = run_due(db_ctx, store, {"test": recorder}, MONDAY_0905, "worker")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert report.outcomes["sent"] == len(recorder.posts)
+    return recorder, statements
+
+
+def evidence_reads(statements: list[str]) -> int:
+    return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM evidence" in s)
+
+
+def test_figures_are_read_once_per_workspace_not_per_channel(db_ctx: Context, store: Store, clock: Clock, monkeypatch) -> None:
+    loads = []
+    real = digest_module.DigestFacts.load
+    monkeypatch.setattr(digest_module.DigestFacts, "load", classmethod(lambda cls, *a: loads.append(a[1]) or real(*a)))
+    seed(store, clock, workspaces=3, channels=12)
+    recorder, statements = run(db_ctx, store, clock)
+    assert len(recorder.posts) == 36
+    assert sorted(loads) == ["W0", "W1", "W2"]  # once each, although their channels' subscriptions alternate
+    reads = evidence_reads(statements)
+    assert reads == 3 * evidence_reads_per_workspace(db_ctx, store)
+
+
+def evidence_reads_per_workspace(db_ctx: Context, store: Store) -> int:
+    """How many queries over evidence one digest makes when it reads its workspace's figures itself."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        build_digest(db_ctx, store, DigestScope("W0", None, 3, True), MONDAY_0905 - timedelta(days=7), MONDAY_0905)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return evidence_reads(statements)
+
+
+def test_more_channels_add_only_their_own_claims(db_ctx: Context, store: Store, clock: Clock) -> None:
+    seed(store, clock, workspaces=2, channels=30)
+    _, statements = run(db_ctx, store, clock)
+    assert evidence_reads(statements) == 2 * evidence_reads_per_workspace(db_ctx, store)
+
+
+def test_every_channel_gets_what_its_scope_alone_would_get(db_ctx: Context, store: Store, clock: Clock) -> None:
+    seed(store, clock, workspaces=2, channels=8)
+    recorder, _ = run(db_ctx, store, clock)
+    week = (MONDAY_0905 - timedelta(minutes=5) - timedelta(days=7), MONDAY_0905 - timedelta(minutes=5))
+    subs = {(s.workspace_id, s.channel_id): s for s in store.active_subscriptions()}
+    for key, reply in recorder.posts.items():
+        sub = subs[key]
+        alone = build_digest(db_ctx, store, DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full), *week)
+        assert (reply.text, reply.sections, reply.data) == (alone.text, alone.sections, alone.data), key
+    texts = {reply.text for reply in recorder.posts.values()}
+    assert len(texts) > 4  # the scopes really differ: groups, levels, quiet or full
+
+
+def test_the_facts_agree_with_the_per_scope_queries(db_ctx: Context, store: Store, clock: Clock) -> None:
+    seed(store, clock, workspaces=2, channels=3)
+    start, end = MONDAY_0905 - timedelta(days=7), MONDAY_0905
+    facts = DigestFacts.load(store, "W1", start, end)
+    older_than = (end - timedelta(days=365)).date()
+    for group in (None, *store.list_groups("W1")):
+        group_id = group.id if group else None
+        assert facts.snapshot(db_ctx, group) == Snapshot.load(db_ctx, store, "W1", group)
+        assert facts.stale_evidence(group_id) == store.stale_evidence("W1", group_id, older_than), group
+        assert facts.week.activity(group_id) == store.activity("W1", group_id, start, end)
+    assert facts.stale_evidence(None)[0] > 0  # the seed has evidence more than a year old
