@@ -65,6 +65,13 @@ _FINISH = update(DigestDelivery).where(
 )
 
 
+_MARK_SENT = _FINISH.values(
+    status="sent",
+    sent_at=bindparam("sent_at", type_=DigestDelivery.sent_at.type),
+    message_ref=bindparam("ref", type_=DigestDelivery.message_ref.type),
+)
+
+
 def _audited(sub: Subscription) -> dict[str, object]:
     """What the audit log keeps of a subscription: its settings and state, not the transport's address."""
     return {
@@ -263,8 +270,10 @@ class DigestMixin:
             done = c.execute(_FINISH.values(**values), {"delivery": claim.delivery_id, "worker": worker})
             return done.rowcount == 1
 
-    def mark_sent(self, claim: Claim, worker: str, message_ref: str | None) -> bool:
-        return self._finish(claim, worker, status="sent", sent_at=self.clock(), message_ref=message_ref)
+    def mark_sent(self: _HasConnection, claim: Claim, worker: str, message_ref: str | None) -> bool:
+        with self._connection(write=True) as c:
+            values = {"delivery": claim.delivery_id, "worker": worker, "sent_at": self.clock(), "ref": message_ref}
+            return c.execute(_MARK_SENT, values).rowcount == 1
 
     def mark_failed(self, claim: Claim, worker: str, detail: str) -> bool:
         return self._finish(claim, worker, status="failed", detail=detail[:2000])
