@@ -271,7 +271,7 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
         )
     items = store.list_evidence(ws, group_id, keys, pas, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     first = (page - 1) * PAGE_SIZE + 1
-    counted = f"{first}–{first + len(items) - 1} of {total:,}, newest first" if pages_total > 1 else f"{total:,}, newest first"
+    counted = f"{first}–{first + len(items) - 1} of {total:,}, newest first" if pages_total > 1 else f"{total:,} item(s), newest first"
     actions = list(pages(command, page, pages_total))
     with_evidence = sorted({key.split(".", 1)[0] for _, key in store.evidence_counts(ws, group_id)})
     if with_evidence and with_evidence != sorted(pas or ()):
