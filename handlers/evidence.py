@@ -258,7 +258,8 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
     group = resolve_group(ctx, request, options["group"], USAGE_LIST) if "group" in options else None
     group_id = group.id if group else None
     where = f"{label}, {group.name}" if group else label
-    command = "evidence list" + ("" if label == "all practices" else f" {label}") + (f" --group {quoted(group.name)}" if group else "")
+    narrowed = keys is not None or pas is not None
+    command = "evidence list" + (f" {label}" if narrowed else "") + (f" --group {quoted(group.name)}" if group else "")
     total = store.count_evidence(ws, group_id, keys, pas)
     if not total:
         return Reply(
@@ -278,7 +279,7 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
         order = {pa.abbr: n for n, pa in enumerate(ctx.model.process_areas)}
         menu = sorted(with_evidence, key=lambda pa: order.get(pa, len(order)))
         actions.append(pa_filter("evidence list", menu, group.name if group else None))
-    if keys is not None or pas is not None:
+    if narrowed:
         everything = "evidence list" + (f" --group {quoted(group.name)}" if group else "")
         actions.append(Action(Kind.FILTER, "All process areas", everything))
     return Reply(
