@@ -38,6 +38,8 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/cmmi-bot eval $(EVAL)
 	$(BIN)/cmmi-bot eval tests/data/questions_team.jsonl
+	$(BIN)/cmmi-bot eval tests/data/questions_dev2.jsonl
+	$(BIN)/cmmi-bot eval tests/data/questions_blind.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

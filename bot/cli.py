@@ -1,4 +1,4 @@
-"""The cmmi-bot command line: ask, chat, run, model export, eval."""
+"""The cmmi-bot command line: ask, chat, run, say, model export, feedback export, eval."""
 
 from __future__ import annotations
 
@@ -26,10 +26,9 @@ def cmd_ask(args: argparse.Namespace, ctx: Context | None) -> int:
             print(json.dumps(index.search(text).as_json(), ensure_ascii=False), flush=True)
         return 0
     from bot import console
-    from handlers import Request
 
     ctx = build_context(load_settings(), with_store=False)
-    ok, text = console.handle_line(question, ctx, Request(text="ask " + question))
+    ok, text = console.handle_line("ask " + question, ctx)
     print(text)
     return 0 if ok else 1
 
@@ -227,6 +226,33 @@ def cmd_eval(args: argparse.Namespace, ctx: Context | None) -> int:
     return 0
 
 
+def parse_since(value: str):
+    """--since as the start of that day in UTC; raises UserError when it is not YYYY-MM-DD."""
+    from datetime import UTC, date, datetime
+
+    from handlers import UserError
+
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--since must be a date such as 2026-11-01, not {value!r}") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def cmd_feedback_export(args: argparse.Namespace, ctx: Context) -> int:
+    """Votes as JSONL for `cmmi-bot eval`, oldest first; the same row from several people is written once."""
+    from index.evaluate import from_feedback
+
+    since = parse_since(args.since) if args.since else None
+    written: set[str] = set()
+    for vote in ctx.store.feedback.votes(workspace_id=args.workspace, since=since):
+        line = json.dumps(from_feedback(vote.question, vote.vote, vote.result_ids), ensure_ascii=False)
+        if line not in written:
+            written.add(line)
+            print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cmmi-bot", description="A chat assistant for CMMI for Services V1.3.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -263,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     due = digest_sub.add_parser("run-due", help="send every digest that is due and exit (for cron; --now fixes the clock)")
     due.add_argument("--now", help="the current time, ISO 8601 with offset (default: now)")
     due.set_defaults(func=cmd_digest_run_due, needs_store=True)
+    feedback = sub.add_parser("feedback", help="what people said of answers (👍/👎)")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    fb_export = feedback_sub.add_parser("export", help="print the votes as JSONL that `cmmi-bot eval` reads")
+    fb_export.add_argument("--since", metavar="DATE", help="only votes given on or after this day (YYYY-MM-DD, UTC)")
+    fb_export.add_argument("--workspace", metavar="W", help="only this workspace's votes (default: every workspace)")
+    fb_export.set_defaults(func=cmd_feedback_export, needs_store=True)
     ev = sub.add_parser("eval", help="measure retrieval: hit@1 and hit@3 on a JSONL question set")
     ev.add_argument("file", help="JSONL file of {q, expect, kind}")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list the misses")
