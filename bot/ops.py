@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -204,14 +203,13 @@ def ops_server(settings: Settings, ctx: Context) -> Iterator[Any]:
         yield None
         return
     from bot.http import http_server, port_number
+    from bot.wiring import announce
 
     host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
     server = http_server(ops_app(ctx), host, port, grace=1.0)
     thread = threading.Thread(target=server.run, name="cmmi-ops-http", daemon=True)
     thread.start()
-    print(
-        f"cmmi-bot: probes and metrics on http://{host}:{port} ({HEALTH_PATH}, {READY_PATH}, {METRICS_PATH})", file=sys.stderr, flush=True
-    )
+    announce(f"probes and metrics on http://{host}:{port} ({HEALTH_PATH}, {READY_PATH}, {METRICS_PATH})")
     try:
         yield server
     finally:

@@ -138,11 +138,27 @@ def log_handler(settings: Settings, stream: TextIO | None = None) -> logging.Han
     return handler
 
 
+_json_lines = False  # CMMI_LOG_FORMAT=json: start-up notices are JSON lines too (set by configure_logging)
+
+
+def announce(message: str) -> None:
+    """A start-up notice on stderr, for whoever (or whatever service manager) watches it: `cmmi-bot: MESSAGE`, or with
+    CMMI_LOG_FORMAT=json one JSON line like the logs', level NOTICE. Shown whatever CMMI_LOG_LEVEL says."""
+    if _json_lines:
+        record = logging.LogRecord("cmmi_bot", logging.WARNING, __file__, 0, message, None, None)
+        record.levelname = "NOTICE"
+        print(JsonLines().format(record), file=sys.stderr, flush=True)
+    else:
+        print(f"cmmi-bot: {message}", file=sys.stderr, flush=True)
+
+
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at CMMI_LOG_LEVEL (WARNING when unknown), without secrets and without query strings; as JSON lines
     when CMMI_LOG_FORMAT is json, else as text."""
+    global _json_lines
     level = getattr(logging, settings["CMMI_LOG_LEVEL"].upper(), logging.WARNING)
     logging.basicConfig(level=level, handlers=[log_handler(settings)])
+    _json_lines = settings["CMMI_LOG_FORMAT"].strip().lower() == "json"
     if settings["CMMI_LOG_FORMAT"].strip().lower() not in ("", *LOG_FORMATS):
         log.warning("CMMI_LOG_FORMAT is %r; logging as text (use text or json)", settings["CMMI_LOG_FORMAT"])
     access = logging.getLogger(ACCESS_LOGGER)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 import threading
 import urllib.error
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +43,7 @@ from bot.slack.listeners.base import AFTER_RESPONSE, Deps
 from bot.slack.oauth import installation_store, oauth_enabled
 from bot.slack.recovery import recover
 from bot.slack.validate import payload_problem
+from bot.wiring import announce
 from handlers import Context
 
 log = logging.getLogger("cmmi_bot.slack")
@@ -216,11 +216,7 @@ def serve(
         else:
             host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
             install = f"; install: {app.oauth_flow.install_path}" if app.oauth_flow is not None else ""
-            print(
-                f"cmmi-bot: Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{install}; Ctrl-C to stop)",
-                file=sys.stderr,
-                flush=True,
-            )
+            announce(f"Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{install}; Ctrl-C to stop)")
             signing_secret = settings["SLACK_SIGNING_SECRET"]
             routes = [*ops_routes(ctx), *extra_routes]
             http_server(http_app(app, routes, signing_secret=signing_secret), host, port, grace=grace).run()
@@ -253,7 +249,7 @@ def serve_socket_mode(app: App, app_token: str) -> None:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     handler = Handler(app, app_token)
-    print("cmmi-bot: connecting to Slack over Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    announce("connecting to Slack over Socket Mode (Ctrl-C to stop)")
     try:
         handler.connect()
         stop.wait()

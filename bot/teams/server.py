@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,6 +15,7 @@ from bot.http import Deadline, guarded_body, http_server, port_number, shutdown_
 from bot.ops import ops_routes
 from bot.settings import Settings
 from bot.teams import check_settings, no_auth
+from bot.wiring import announce
 from handlers import Context
 
 log = logging.getLogger("cmmi_bot.teams")
@@ -49,7 +49,7 @@ def teams_routes(settings: Settings, ctx: Context) -> list[BaseRoute]:
     sdk_handler = adapter.routes[app.server.messaging_endpoint]
     if no_auth(settings):
         log.warning(NO_AUTH_WARNING, MESSAGES_PATH)
-        print("cmmi-bot: WARNING: " + NO_AUTH_WARNING % MESSAGES_PATH, file=sys.stderr, flush=True)
+        announce("WARNING: " + NO_AUTH_WARNING % MESSAGES_PATH)
 
     async def messages(request: Request) -> Response:
         raw, refusal = await guarded_body(request)
@@ -91,11 +91,7 @@ def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None
     grace = shutdown_grace(settings)
     app = http_app([*ops_routes(ctx), *teams_routes(settings, ctx)])
     scheduler = start_scheduler(settings, ctx, deliverers or {})
-    print(
-        f"cmmi-bot: Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
-    )
+    announce(f"Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)")
     try:
         http_server(app, host, port, grace=grace).run()  # on SIGTERM: stops accepting, finishes requests in flight
     finally:

@@ -85,10 +85,10 @@ def replica(name: str, db_url: str, fake: FakeSlack, tmp_path: Path) -> Iterator
         process.terminate()
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 0, stderr[-3000:]
-        for line in stderr.splitlines():  # JSON logs: every line an object (start-up notices are plain "cmmi-bot:" lines)
-            if not line.startswith("cmmi-bot:"):
-                record = json.loads(line)
-                assert record["level"] != "ERROR", record
+        lines = stderr.splitlines()
+        records = [json.loads(line) for line in lines]  # JSON logs: every line one object, start-up notices included
+        assert any(r["level"] == "NOTICE" and "Slack HTTP mode on" in r["message"] for r in records), lines[:5]
+        assert all(r["level"] != "ERROR" for r in records), [r for r in records if r["level"] == "ERROR"]
 
 
 def get(url: str) -> tuple[int, str]:
