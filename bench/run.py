@@ -821,7 +821,9 @@ def slack_round_trip() -> list[Bench]:
 
         def command(ack: object, body: dict) -> None:
             ack()  # type: ignore[operator]
-            request = Request(text=body["text"], user_id=body["user_id"], workspace_id=body["team_id"], channel_id=body["channel_id"])
+            request = Request(
+                text=body["text"], user_id=body["user_id"], workspace_id=f"slack:{body['team_id']}", channel_id=body["channel_id"]
+            )
             outcome = edge.run(request, ctx, kind="slash command")
             message = render.message(outcome.reply) if outcome.reply else render.notice(outcome.notice or "")
             respond(body["response_url"], message)
@@ -833,8 +835,8 @@ def slack_round_trip() -> list[Bench]:
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as folder:
         settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.api_url})
         ctx, store = _store_context(Path(folder))
-        group = store.add_group("T0BENCH", "Bench Desk", "U0BENCH")
-        store.bind_channel("T0BENCH", "C0BENCH", group.id, "U0BENCH")
+        group = store.add_group("slack:T0BENCH", "Bench Desk", "U0BENCH")  # Slack workspaces are stored under their transport
+        store.bind_channel("slack:T0BENCH", "C0BENCH", group.id, "U0BENCH")
         bare = App(name="bare", client=WebClient(token="xoxb-bench", base_url=api_base_url(fake.api_url)), signing_secret=secret)
         bare.command("/cmmi")(lambda ack: ack())  # Bolt's defaults: what a minimal Bolt app costs
         servers = [start(build_app(settings, ctx)), start(bare), start(ack_first_app(settings, ctx))]
