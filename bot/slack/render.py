@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers import Action, Inline, Link, Person, Reply, Section, Text, plain
+from handlers import Action, Choice, Inline, Link, Person, Reply, Section, Text, plain
 
 # Slack's published limits (Block Kit reference).
 MAX_BLOCKS = 50  # per message
@@ -23,6 +23,7 @@ MAX_FALLBACK_TEXT = 3000
 MAX_BUTTON_TEXT = 75
 MAX_OPTION_VALUE = 150
 MAX_ACTION_ELEMENTS = 25  # per actions block
+MAX_OPTIONS = 100  # per menu
 
 SHARE_ACTION = "share_answer"
 SHARE_LABEL = "Share in channel"
@@ -65,10 +66,10 @@ def _split(text: str, limit: int) -> list[str]:
         if cut <= 0:
             cut = _safe_cut(text, limit)
         piece = text[:cut].rstrip()
-        if piece:
+        if piece.strip():  # Slack refuses a text with nothing to show
             pieces.append(piece)
         text = text[cut:].lstrip("\n ")
-    if text:
+    if text.strip():
         pieces.append(text)
     return pieces
 
@@ -134,7 +135,7 @@ class _Blocks:
             return mrkdwn_text(text, verbatim=verbatim)
 
         title_line = ""
-        if section.title:
+        if section.title and section.title.strip():
             if not self.header_used:
                 text, cut = _clip(escape(section.title), MAX_HEADER_TEXT)
                 self.shortened += cut
@@ -142,7 +143,7 @@ class _Blocks:
                 self.header_used = True
             else:
                 title_line = f"*{escape(section.title)}*"
-        counted = bool(section.title and not title_line)  # a header already stands for this section
+        counted = bool(section.title and section.title.strip() and not title_line)  # a header already stands for this section
         fields = []
         for name, value in section.fields:
             text, cut = _clip(f"*{escape(name)}*\n{md(value)}", MAX_FIELD_TEXT)
@@ -162,27 +163,26 @@ class _Blocks:
             text = block.get("text", {}).get("text", "")
             self.add(block, weight=(0 if counted else 1) + sum(line.startswith("• ") for line in text.split("\n")))
             counted = True
-        if section.note:
+        if section.note and section.note.strip():
             text, cut = _clip(escape(section.note), MAX_CONTEXT_TEXT)
             self.shortened += cut
             self.add(_context(text))
-        if section.actions:
+        if any(usable(a) for a in section.actions):
             self.add(actions_block(section.actions))
 
 
 def button(action: Action, n: int) -> dict[str, Any]:
     """A core action as a Block Kit button (or a menu when it has choices); its value is the command it runs."""
     action_id = f"{ACTION_PREFIX}{action.id}:{n}"
-    label, _ = _clip(action.label, MAX_BUTTON_TEXT)
+    label, _ = _clip(_shown(action.label), MAX_BUTTON_TEXT)
     if action.choices:
         options = [
             {
-                "text": {"type": "plain_text", "text": _clip(c.label, MAX_BUTTON_TEXT)[0]},
+                "text": {"type": "plain_text", "text": _clip(_shown(c.label, c.value), MAX_BUTTON_TEXT)[0]},
                 "value": action.command.replace("{value}", c.value),
             }
-            for c in action.choices
-            if len(action.command.replace("{value}", c.value)) <= MAX_OPTION_VALUE
-        ][:100]
+            for c in _fitting(action)
+        ][:MAX_OPTIONS]
         return {"type": "static_select", "action_id": action_id, "placeholder": {"type": "plain_text", "text": label}, "options": options}
     element: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label, "emoji": True}}
     element["value"] = action.command
@@ -191,9 +191,22 @@ def button(action: Action, n: int) -> dict[str, Any]:
     return element
 
 
+def _shown(*labels: str) -> str:
+    """The first label that shows something: Slack refuses an empty one."""
+    return next((label for label in labels if label.strip()), "…")
+
+
+def _fitting(action: Action) -> list[Choice]:
+    """A menu's choices whose command fits in an option's value (150 characters)."""
+    return [c for c in action.choices if 0 < len(action.command.replace("{value}", c.value)) <= MAX_OPTION_VALUE]
+
+
 def usable(action: Action) -> bool:
-    """Slack carries at most 2,000 characters in a button's value: an action whose command is longer is left out."""
-    return len(action.command) <= MAX_BUTTON_VALUE and (not action.choices or "{value}" in action.command)
+    """Slack carries at most 2,000 characters in a button's value, and a menu needs an option: an action that cannot be
+    sent (a longer command, a menu none of whose choices fit) is left out."""
+    if action.choices:
+        return "{value}" in action.command and bool(_fitting(action))
+    return 0 < len(action.command) <= MAX_BUTTON_VALUE
 
 
 def actions_block(actions: tuple[Action, ...]) -> dict[str, Any]:
@@ -245,12 +258,26 @@ def message(
         notes.append("Some long text was shortened to fit Slack.")
     if notes:
         blocks.append(_context(" ".join(notes)))
-    fallback, _ = _clip(escape(reply.text), MAX_FALLBACK_TEXT)
+    fallback = fallback_text(reply)
+    if not blocks and not tail:  # nothing but a summary: shown as it is (Slack refuses a view with no blocks)
+        blocks = [{"type": "section", "text": _mrkdwn(fallback)}]
     return {"text": fallback, "blocks": [*blocks, *tail]}
+
+
+def fallback_text(reply: Reply) -> str:
+    """The message's top-level text (notifications, screen readers): the reply's summary, or its first words."""
+    words = (
+        reply.text
+        if reply.text.strip()
+        else next((plain(t) for s in reply.sections for t in (s.title or "", s.body) if plain(t).strip()), "")
+    )
+    return _clip(escape(words), MAX_FALLBACK_TEXT)[0] if words.strip() else "cmmi-bot"
 
 
 def notice(text: Text) -> dict[str, Any]:
     """A short message with no structure: what went wrong and what to type instead, or an apology."""
+    if not plain(text).strip():
+        text = "Done."  # never an empty message: Slack refuses it
     verbatim = not has_link(text)
     escaped = mrkdwn_text(text, verbatim=verbatim)
     fallback, _ = _clip(escape(plain(text)), MAX_FALLBACK_TEXT)

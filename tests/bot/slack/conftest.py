@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from blockkit import ack_problems
 from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
@@ -115,9 +116,12 @@ class SlackSender:
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Sent(response.status, response.read().decode("utf-8"), time.perf_counter() - start)
+                sent = Sent(response.status, response.read().decode("utf-8"), time.perf_counter() - start)
         except urllib.error.HTTPError as exc:
             return Sent(exc.code, exc.read().decode("utf-8"), time.perf_counter() - start)
+        if sent.status == 200 and response.headers.get_content_type() == "application/json":
+            self.fake.note_problems(ack_problems(sent.body))  # an ack's body is shown to people too
+        return sent
 
     def get(self, path: str) -> Sent:
         start = time.perf_counter()
@@ -190,6 +194,15 @@ class SlackSender:
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None) -> Sent:
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return self.post(self.event_body(event, event_id), "application/json", headers=headers)
+
+
+@pytest.fixture(autouse=True)
+def block_kit_checked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that talks to the fake Slack fails if anything it made the app send is Block Kit Slack would refuse."""
+    yield
+    if "fake_slack" in request.fixturenames:
+        problems = request.getfixturevalue("fake_slack").take_problems()
+        assert not problems, "Slack would have refused what the app sent:\n" + "\n".join(problems)
 
 
 @pytest.fixture
