@@ -38,6 +38,18 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
+# Markup Slack puts in a message for a special mention (<!here>, <!subteam^S1|@ops>), a person (<@U1>) or a channel
+# (<#C1|ops>). Before the command word it only addresses people: "@cmmi-bot @here evidence list" is `evidence list`.
+_LEADING_MARKUP = re.compile(r"^(?:\s*<[!@#][^<>]*>)+")
+EMPTY_MEANS = "help"  # an empty /cmmi or a bare mention
+
+
+def command_text(raw: str) -> str:
+    """What a person typed, as cmmi-bot's command line: Slack's escaping undone, markup before the command word dropped;
+    `help` when nothing is left."""
+    return unescape(_LEADING_MARKUP.sub("", raw)).strip() or EMPTY_MEANS
+
+
 def thread_of(event: Mapping[str, Any]) -> str | None:
     """The thread a reply to this message belongs in: its own thread if it is in one, else a new one under it."""
     return event.get("thread_ts") or event.get("ts")
@@ -46,7 +58,7 @@ def thread_of(event: Mapping[str, Any]) -> str | None:
 def from_command(body: Mapping[str, Any]) -> Request:
     """A /cmmi slash command: its text is the command line."""
     return Request(
-        text=unescape(body.get("text") or "").strip(),
+        text=command_text(body.get("text") or ""),
         user_id=body["user_id"],
         workspace_id=workspace_id(body.get("team_id")),
         channel_id=body.get("channel_id") or "",
@@ -110,7 +122,7 @@ def from_modal(body: Mapping[str, Any], channel_id: str) -> Request:
 def _from_message(body: Mapping[str, Any], bot_user_id: str | None, thread_id: str | None) -> Request:
     event = body["event"]
     return Request(
-        text=unescape(strip_mention(event.get("text") or "", bot_user_id)),
+        text=command_text(strip_mention(event.get("text") or "", bot_user_id)),
         user_id=event.get("user") or "",
         workspace_id=workspace_id(body.get("team_id") or event.get("team")),
         channel_id=event.get("channel") or "",

@@ -35,6 +35,30 @@ def test_mentions_of_the_bot_are_stripped_and_others_kept() -> None:
     assert convert.strip_mention("<@UXYZ> GP2.8 <@UABC>", None) == "GP2.8 <@UABC>"
 
 
+@pytest.mark.parametrize(
+    ("raw", "command"),
+    [
+        ("<!here> evidence list", "evidence list"),
+        ("  <!channel><@U2|bob> <#C1|ops> <!subteam^S1|@leads> gaps ML2", "gaps ML2"),
+        ("evidence list <!here>", "evidence list <!here>"),  # after the command word it is the command's business
+        ("<https://wiki.example.com|wiki> is it evidence?", "<https://wiki.example.com|wiki> is it evidence?"),  # a link is content
+        ("", "help"),
+        (" <!here> ", "help"),
+        ("what is CAM &amp; IRP", "what is CAM & IRP"),
+    ],
+)
+def test_command_text_drops_markup_before_the_command_word(raw: str, command: str) -> None:
+    assert convert.command_text(raw) == command
+
+
+def test_a_bare_mention_and_an_empty_command_mean_help() -> None:
+    mention = {"team_id": "T1", "event": {"text": "<@UBOT>", "user": "U1", "channel": "C1", "ts": "5.0"}}
+    assert convert.from_mention(mention, "UBOT").text == "help"
+    assert convert.from_command({"text": "", "user_id": "U1", "team_id": "T1", "channel_id": "C1"}).text == "help"
+    mention["event"]["text"] = "<@UBOT> <!here> evidence list"
+    assert convert.from_mention(mention, "UBOT").text == "evidence list"
+
+
 def test_threads() -> None:
     assert convert.thread_of({"ts": "2.0", "thread_ts": "1.0"}) == "1.0"
     assert convert.thread_of({"ts": "2.0"}) == "2.0"
