@@ -141,6 +141,38 @@ def from_direct_message(body: Mapping[str, Any], bot_user_id: str | None) -> Req
     return _from_message(body, bot_user_id, body["event"].get("thread_ts"))
 
 
+# Conversations whose messages cmmi-bot hears (besides DMs): public and private channels and group DMs, for follow-ups
+# in threads it answered. Each is one event in the manifest: message.channels, message.groups, message.mpim.
+THREAD_CHANNEL_TYPES = ("channel", "group", "mpim")
+
+
+def is_thread_reply(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
+    """A person's new reply in a channel thread that does not mention the bot (a mention comes as app_mention too)."""
+    return (
+        event.get("channel_type") in THREAD_CHANNEL_TYPES
+        and event.get("subtype") in (None, "thread_broadcast")  # "also send to channel" is still a reply in the thread
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("thread_ts"))
+        and event.get("thread_ts") != event.get("ts")
+        and not (bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""))
+    )
+
+
+def from_thread_reply(body: Mapping[str, Any]) -> Request:
+    """A reply in a thread, answered in that thread. Its text is kept whole: one that starts by addressing someone else
+    (<@U…>, <!here>) is for them, and is no follow-up."""
+    event = body["event"]
+    return Request(
+        text=" ".join(unescape(str(event.get("text") or "")).split()),
+        user_id=event.get("user") or "",
+        workspace_id=workspace_id(body.get("team_id") or event.get("team")),
+        channel_id=event.get("channel") or "",
+        thread_id=event.get("thread_ts"),
+        transport=TRANSPORT,
+    )
+
+
 def is_direct_message(event: Mapping[str, Any]) -> bool:
     """A person's new message in a DM with the bot: not an edit, deletion or join (they have a subtype), not a bot's."""
     return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))

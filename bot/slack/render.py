@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from handlers import Action, Choice, Inline, Link, Person, Reply, Section, Text, plain
@@ -27,6 +30,7 @@ MAX_OPTIONS = 100  # per menu
 
 SHARE_ACTION = "share_answer"
 SHARE_LABEL = "Share in channel"
+SHARE_BLOCK = "share:"  # block_id of the buttons under an answer offered for sharing: "share:" and the answer's fingerprint
 ACTION_PREFIX = "cmmi:"  # action_id of every button the core asked for: cmmi:<kind>:<n>
 _STYLES = {"primary": "primary", "danger": "danger"}
 
@@ -220,13 +224,16 @@ def message(
     asked: str | None = None,
     asked_by: str | None = None,
     share_value: str | None = None,
+    as_of: datetime | None = None,
     max_blocks: int = MAX_BLOCKS,
 ) -> dict[str, Any]:
     """The chat.postMessage / response_url body for a Reply: {"text": fallback, "blocks": [...]}.
 
     asked: the question, echoed in a context line (an ephemeral answer has no other record of it);
     asked_by: the Slack user ID to credit when an answer is shared in a channel;
-    share_value: when given, a "Share in channel" button carrying it (omitted past Slack's 2,000 characters).
+    share_value: when given, a "Share in channel" button carrying it (omitted past Slack's 2,000 characters), in a block
+    whose ID carries the answer's fingerprint, so that Share can tell whether the answer changed before it was shared;
+    as_of: when the answer shown was worked out, said when it differs from what the person first saw.
     """
     out = _Blocks()
     if asked is not None:
@@ -234,6 +241,10 @@ def message(
         text, cut = _clip(f"{who}: {escape(asked)}", MAX_CONTEXT_TEXT)
         out.shortened += cut
         out.add(_context(text))
+    if as_of is not None:
+        # Slack shows <!date^…> in each reader's own time zone; the text after | is for clients that cannot.
+        when = f"<!date^{int(as_of.timestamp())}^{{date_short_pretty}} at {{time}}|{as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
+        out.add(_context(f"Updated since it was first shown: this is the answer as of {when}."))
     for section in reply.sections or (Section(body=reply.text),):
         out.section(section)
 
@@ -244,6 +255,8 @@ def message(
         buttons.append(share)
     if buttons:
         tail.append({"type": "actions", "elements": buttons})
+        if share_value and len(share_value) <= MAX_BUTTON_VALUE:
+            tail[-1]["block_id"] = SHARE_BLOCK + fingerprint(reply)
 
     blocks, dropped = out.blocks, 0
     room = max_blocks - len(tail)
@@ -285,3 +298,14 @@ def notice(text: Text) -> dict[str, Any]:
         "text": fallback,
         "blocks": [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(escaped, MAX_SECTION_TEXT)][:MAX_BLOCKS],
     }
+
+
+def fingerprint(reply: Reply) -> str:
+    """A digest of how a reply renders: the same answer, worked out again, has the same fingerprint."""
+    shown = json.dumps(message(reply), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:20]
+
+
+def seen_fingerprint(block_id: object) -> str | None:
+    """The fingerprint a pressed Share button's block carried, if it carried one."""
+    return block_id.removeprefix(SHARE_BLOCK) if isinstance(block_id, str) and block_id.startswith(SHARE_BLOCK) else None

@@ -38,8 +38,8 @@ def _element(field: Field) -> dict[str, Any]:
     chosen = next((c for c in field.choices if c.value == field.value), None)
     if field.kind == "practice":
         element: dict[str, Any] = {"type": "external_select", "min_query_length": 2, "placeholder": _plain("Type a practice ID or words")}
-        if chosen:
-            element["initial_option"] = _option(chosen)
+        if chosen or field.value:  # prefilled (from a Log evidence button): shown by its ID until the person searches
+            element["initial_option"] = _option(chosen or Choice(field.value or "", field.value or ""))
         return element
     if field.kind == "choice":
         element = {"type": "static_select", "options": [_option(c) for c in field.choices[:MAX_OPTIONS]]}

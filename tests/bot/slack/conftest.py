@@ -158,8 +158,31 @@ class SlackSender:
     def command(self, text: str, **kwargs: str) -> Sent:
         return self.post(self.command_body(text, **kwargs), "application/x-www-form-urlencoded")
 
-    def press(self, action_id: str, value: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", response: str = "press") -> Sent:
-        payload = {
+    def press(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        response: str = "press",
+        block_id: str = "b1",
+        menu: bool = False,
+        home: bool = False,
+    ) -> Sent:
+        """A press of a button (or a pick in a menu, `menu`) in a message, or on the Home tab (`home`: no channel, no
+        response_url), as Slack posts it."""
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": "button",
+            "value": value,
+            "action_ts": "1700000001.000200",
+        }
+        if menu:
+            action = {**action, "type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}}
+            del action["value"]
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
             "api_app_id": "A0FAKE",
@@ -169,8 +192,12 @@ class SlackSender:
             "team": {"id": TEAM_ID, "domain": "fake"},
             "channel": {"id": channel, "name": "general"},
             "response_url": self.fake.response_url(response),
-            "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value, "action_ts": "1700000001.000200"}],
+            "actions": [action],
         }
+        if home:
+            payload["container"] = {"type": "view", "view_id": "V0HOME"}
+            payload["view"] = {"id": "V0HOME", "type": "home", "callback_id": "", "private_metadata": ""}
+            del payload["channel"], payload["response_url"]
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def interactive(self, payload: dict[str, Any]) -> Sent:

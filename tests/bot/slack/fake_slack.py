@@ -227,8 +227,9 @@ class FakeSlack:
                     if upload is None or "content" not in upload:
                         return {"ok": False, "error": "file_not_found"}
                     upload.update(
-                        completed=True, title=f.get("title"), channel=body.get("channel_id"), initial_comment=body.get("initial_comment")
-                    )
+                        completed=True, title=f.get("title"), channel=body.get("channel_id"), initial_comment=body.get("initial_comment"),
+                        thread_ts=body.get("thread_ts"),
+                    )  # fmt: skip
                     done.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
             return {"ok": True, "files": done}
         if method == "oauth.v2.access":
