@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot import edge
 from bot.slack import convert, render
 from bot.slack.listeners.base import Deps, after_change, announce, deps_of, in_channel, publish_home, upload, with_note
-from handlers import Request, UserError
+from handlers import Reply, Request, UserError
 from handlers.support import followup
 from store import StoreUnavailable
 
@@ -108,7 +108,7 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None, ele
         deps.deliveries.done(key)
 
 
-def remember_topic(deps: Deps, request: Request, reply: Any, thread_id: str | None = None) -> None:
+def remember_topic(deps: Deps, request: Request, reply: Reply, thread_id: str | None = None) -> None:
     """After an answer about one element in a channel thread: that is what the thread is about now, for follow-ups."""
     store, thread = deps.ctx.store, thread_id or request.thread_id
     element = followup.topic(reply, deps.ctx.model)

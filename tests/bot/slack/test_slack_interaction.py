@@ -154,7 +154,7 @@ def test_ordinary_conversation_in_threads_is_left_alone_without_a_database_write
         reply_in_thread(slack, "and its goal?", thread=thread, channel="C0CHAT", subtype="message_changed"),  # an edit
     ]
     fake_slack.quiet_for(0.3)
-    assert fake_slack.calls("chat.postMessage") == [fake_slack.calls("chat.postMessage")[0]]  # only the first answer
+    assert len(fake_slack.calls("chat.postMessage")) == 1  # only the answer to the mention
     assert fake_slack.calls("chat.postEphemeral") == []
     assert not any(store.inbox.seen(f"slack:event:{event_id}") for event_id in ignored)  # nothing recorded for them
     assert store.inbox.open_count() == open_before
@@ -181,7 +181,8 @@ def test_replies_to_a_shared_answer_follow_up_on_it(slack: SlackSender, fake_sla
     share = next(b for b in buttons(answer) if b["action_id"] == render.SHARE_ACTION)
     slack.press(render.SHARE_ACTION, share["value"], channel="C0SHARED", response="share-irp")
     [posted] = fake_slack.wait_for("chat.postMessage")
-    ts = json.loads(json.dumps(posted.body)).get("ts") or fake_slack.messages["C0SHARED"][-1]["ts"]
+    ts = fake_slack.messages["C0SHARED"][-1]["ts"]  # the shared answer, as Slack posted it
+    assert posted.body["text"] == "IRP.SP2.1 Identify and Record Incidents"
     assert eventually(lambda: topic(store, "C0SHARED", ts)) == "IRP.SP2.1"
     reply_in_thread(slack, "which process area?", thread=ts, channel="C0SHARED")
     [_, area] = fake_slack.wait_for("chat.postMessage", count=2)
