@@ -89,6 +89,39 @@ def test_which_messages_are_direct_messages(event: dict, answered: bool) -> None
     assert convert.is_direct_message(event) is answered
 
 
+THREAD = {"channel_type": "channel", "user": "U1", "text": "and its goal?", "ts": "2.0", "thread_ts": "1.0", "channel": "C1"}
+
+
+@pytest.mark.parametrize(
+    ("change", "heard"),
+    [
+        ({}, True),
+        ({"channel_type": "group"}, True),
+        ({"channel_type": "mpim"}, True),
+        ({"subtype": "thread_broadcast"}, True),  # "also send to channel" is a reply in the thread too
+        ({"channel_type": "im"}, False),  # a DM is a command, handled as one
+        ({"thread_ts": None}, False),  # not in a thread
+        ({"thread_ts": "2.0"}, False),  # the thread's first message
+        ({"subtype": "message_changed"}, False),
+        ({"bot_id": "B1"}, False),
+        ({"user": None}, False),
+        ({"text": "<@UBOT> and its goal?"}, False),  # a mention: app_mention answers it
+    ],
+)
+def test_which_messages_are_replies_in_a_thread(change: dict, heard: bool) -> None:
+    assert convert.is_thread_reply({**THREAD, **change}, "UBOT") is heard
+
+
+def test_a_thread_reply_keeps_its_text_whole() -> None:
+    request = convert.from_thread_reply({"team_id": "T1", "event": {**THREAD, "text": "<@U2> and its goal &amp; more"}})
+    assert (request.text, request.thread_id, request.channel_id, request.workspace_id) == (
+        "<@U2> and its goal & more",
+        "1.0",
+        "C1",
+        "slack:T1",
+    )
+
+
 def manifest_list(key: str) -> list[str]:
     """The items of a YAML list under `key:` in the manifest (enough YAML for this file)."""
     lines = MANIFEST.split(f"{key}:\n", 1)[1].splitlines()
