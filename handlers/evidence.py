@@ -34,7 +34,7 @@ from handlers.args import (
     split_words,
     take_options,
 )
-from handlers.core import Choice, Context, Field, Form, FormError, Link, Reply, Request, Section, Text, UserError
+from handlers.core import Choice, Context, Field, Form, FormError, Link, Person, Reply, Request, Section, Text, UserError
 from handlers.support.actions import Kind
 from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 from store.repo import MAX_ROW_ID
@@ -288,11 +288,16 @@ def _show(words: list[str], request: Request, ctx: Context) -> Reply:
         item, audit = store.get_evidence(request.workspace_id, evidence_id)
     except NotFound:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
-    fields = [("Practice", item.practice_key), ("Work group", item.group), ("Kind", item.kind), ("Dated", item.evidence_date.isoformat())]
-    fields.append(("Logged", f"by {item.created_by} at {item.created_at:%Y-%m-%d %H:%M} UTC"))
+    fields: list[tuple[str, Text]] = [
+        ("Practice", item.practice_key), ("Work group", item.group), ("Kind", item.kind), ("Dated", item.evidence_date.isoformat()),
+    ]  # fmt: skip
+    # People are named as Person, so each transport shows them its way (a mention in Slack, a name in Teams).
+    fields.append(("Logged", ("by ", Person(item.created_by), f" at {item.created_at:%Y-%m-%d %H:%M} UTC")))
     if item.removed_at:
-        fields.append(("Removed", f"by {item.removed_by} at {item.removed_at:%Y-%m-%d %H:%M} UTC"))
-    history = tuple(f"{a.at:%Y-%m-%d %H:%M} UTC {a.actor} {a.action}" + (f" (before: {a.before})" if a.before else "") for a in audit)
+        fields.append(("Removed", ("by ", Person(item.removed_by or ""), f" at {item.removed_at:%Y-%m-%d %H:%M} UTC")))
+    history: tuple[Text, ...] = tuple(
+        (f"{a.at:%Y-%m-%d %H:%M} UTC ", Person(a.actor), f" {a.action}" + (f" (before: {a.before})" if a.before else "")) for a in audit
+    )
     return Reply(
         text=f"Evidence #{item.id}",
         sections=(
