@@ -172,7 +172,7 @@ def digest_deliverers(settings, ctx: Context) -> dict:
     if teams_configured(settings):  # checked first: the Teams SDK is imported only when it is needed
         from bot.teams.digests import teams_deliverer
 
-        teams = teams_deliverer(settings)
+        teams = teams_deliverer(settings, ctx.store)
         if teams is not None:
             deliverers["teams"] = teams
     return deliverers

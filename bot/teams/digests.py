@@ -16,7 +16,7 @@ from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
 from bot.teams import render, teams_configured
 from handlers import Reply
-from store import Subscription
+from store import Store, Subscription
 
 SEND_TIMEOUT = 60.0  # seconds for one digest, token acquisition included
 # 403 error codes that mean the bot can never post here again (others, such as an expired token, can pass).
@@ -34,8 +34,9 @@ def _error_code(response: Any) -> str:
 class TeamsDeliverer:
     """Posts digests with the SDK's API client on an event loop of its own (the scheduler is synchronous)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, store: Store | None = None) -> None:
         self.app = app
+        self.store = store  # where people's names are looked up, so a digest names its contributors
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="cmmi-teams-digests", daemon=True)
         self.thread.start()
@@ -62,7 +63,8 @@ class TeamsDeliverer:
         address = sub.address or {}
         if not address.get("serviceUrl") or not address.get("conversationId"):
             raise ChannelGone("no Teams conversation reference stored; type 'digest on' in the channel again")
-        future = asyncio.run_coroutine_threadsafe(self._post(address, render.digest_message(reply)), self.loop)
+        names = self.store.people.names(workspace_id=sub.workspace_id, user_ids=render.people_in(reply)) if self.store else {}
+        future = asyncio.run_coroutine_threadsafe(self._post(address, render.digest_message(reply, names)), self.loop)
         try:
             message_id = future.result(timeout=SEND_TIMEOUT)
         except httpx.HTTPStatusError as exc:
@@ -76,10 +78,11 @@ class TeamsDeliverer:
         return None
 
 
-def teams_deliverer(settings: Settings) -> Deliverer | None:
-    """The deliverer for Teams subscriptions, or None when Teams is not configured here."""
+def teams_deliverer(settings: Settings, store: Store | None = None) -> Deliverer | None:
+    """The deliverer for Teams subscriptions, or None when Teams is not configured here. `store`: where contributors'
+    names are looked up."""
     if not teams_configured(settings):
         return None
     from bot.teams.sdk import new_app
 
-    return TeamsDeliverer(new_app(settings))
+    return TeamsDeliverer(new_app(settings), store)

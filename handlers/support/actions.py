@@ -36,7 +36,7 @@ _SCOPE = r"(?: (?:ML[2-5]|[A-Z]{2,5}))?"
 _GROUP = r'(?: --group "[^"\n]{1,80}")?'
 _PAGE = r"(?: --page \d{1,4})?"
 PATTERNS: dict[Kind, re.Pattern[str]] = {
-    Kind.LOG_EVIDENCE: re.compile(rf"evidence form {_PRACTICE}"),
+    Kind.LOG_EVIDENCE: re.compile(rf"evidence form(?: {_PRACTICE})?"),  # without a practice: an empty form
     Kind.RATE: re.compile(rf"rate form {_PRACTICE}"),
     Kind.SHOW: re.compile(rf"ask {_ELEMENT}"),
     Kind.FEEDBACK: re.compile(r"feedback (?:good|bad) [^\n]{1,1500}"),
