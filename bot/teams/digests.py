@@ -48,14 +48,20 @@ class TeamsDeliverer:
         if not self.thread.is_alive():
             self.loop.close()
 
-    async def _post(self, address: dict[str, Any], activity: dict[str, Any]) -> str:
+    async def _post(self, address: dict[str, Any], activity: dict[str, Any], conversation_id: str | None = None) -> str:
         from microsoft_teams.api import Account, ConversationAccount, MessageActivityInput
 
+        conversation_id = conversation_id or address["conversationId"]
         message = MessageActivityInput.model_validate(activity)
         message.from_ = Account(id=address.get("botId") or "", name=address.get("botName") or None)
-        message.conversation = ConversationAccount(id=address["conversationId"])
-        sent = await self.app.api.conversations.create_activity(address["conversationId"], message, service_url=address["serviceUrl"])
+        message.conversation = ConversationAccount(id=conversation_id)
+        sent = await self.app.api.conversations.create_activity(conversation_id, message, service_url=address["serviceUrl"])
         return str(sent.id)
+
+    def post(self, address: dict[str, Any], conversation_id: str, activity: dict[str, Any]) -> str:
+        """Post a message to a conversation (a channel thread, a chat) known by its stored reference; returns its ID."""
+        future = asyncio.run_coroutine_threadsafe(self._post(address, activity, conversation_id), self.loop)
+        return future.result(timeout=SEND_TIMEOUT)
 
     def deliver(self, sub: Subscription, reply: Reply, period: str) -> str | None:
         import httpx
