@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from handlers import COMMANDS, Action, Attachment, Link, Person, Reply, Request, Section, Text, command_for
-from handlers.support.actions import Kind
+from handlers import COMMANDS, Action, Attachment, Form, Link, Person, Reply, Request, Section, Text, command_for
+from handlers.support.actions import Kind, permits
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 FILE_CONSENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
@@ -283,12 +283,23 @@ def notice(text: Text, names: dict[str, str] | None = None) -> dict[str, Any]:
 FORM_IN_DIALOG = "Open the form"
 
 
+def form_button(form: Form, typed: str) -> tuple[Action, ...]:
+    """The button that opens a typed-for form as a dialog: the command as typed, or as the form says it (a practice in
+    its canonical spelling), whichever a dialog button may carry."""
+    practice = form.named("practice")
+    key = practice.value if practice is not None and practice.value else ""
+    derived = {Kind.LOG_EVIDENCE: f"evidence form {key}".strip(), Kind.RATE: f"rate form {key}"}.get(form.id, "")
+    for command in (" ".join(typed.split()), derived):
+        kind = next((k for k in (form.id, *sorted(DIALOG_KINDS)) if permits(k, command)), None)
+        if kind is not None:
+            return (Action(kind, FORM_IN_DIALOG, command, style="primary"),)
+    return ()
+
+
 def message(reply: Reply, request: Request, names: dict[str, str] | None = None) -> dict[str, Any]:
     """The message activity answering a request: a card (with its buttons) or text. A form typed for (`evidence form`)
     is offered as a button that opens it as a dialog: Teams opens dialogs only from a card's button."""
-    extra: tuple[Action, ...] = ()
-    if reply.form is not None:
-        extra = (Action(reply.form.id, FORM_IN_DIALOG, " ".join(request.text.split()), style="primary"),)
+    extra = form_button(reply.form, request.text) if reply.form is not None else ()
     if wants_card(reply, request.text):
         asked = request.text if command_for(request.text) is COMMANDS["ask"] and request.via == "typed" else None
         return card_message(reply, asked=asked, names=names, extra=extra)

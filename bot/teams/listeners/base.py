@@ -15,6 +15,7 @@ from bot.admins import NO_ADMINS, Admins
 from bot.edge import Deliveries
 from bot.teams import convert, render
 from handlers import Context, Reply, Request
+from handlers.support.actions import Kind
 from store import StoreUnavailable
 
 log = logging.getLogger("cmmi_bot.teams")
@@ -57,6 +58,13 @@ class Deps:
 
     def who(self, request: Request) -> Request:
         return self.admins.apply(request)
+
+
+def kind_named(pressed: tuple[str, str] | None) -> str:
+    """A pressed action's kind for the log: one of ours, or 'unknown' (the kind comes from the client: never log it raw)."""
+    if pressed is None:
+        return "malformed"
+    return pressed[0] if pressed[0] in set(Kind) else "unknown"
 
 
 def dump(activity: Any) -> dict[str, Any]:

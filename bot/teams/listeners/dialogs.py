@@ -20,6 +20,7 @@ from bot.teams.listeners.base import (
     dump,
     finish,
     in_thread,
+    kind_named,
     receive,
     reply_message,
     run,
@@ -64,7 +65,7 @@ async def on_dialog_open(deps: Deps, activity_ctx: Any) -> dict[str, Any]:
     data = (activity.get("value") or {}).get("data")
     pressed = convert.pressed(data, render.DATA_KEY)
     if pressed is None or not permits(*pressed):
-        log.warning("refused to open a dialog for a %s action whose command its kind cannot carry", pressed[0] if pressed else "malformed")
+        log.warning("refused to open a dialog for a %s action whose command its kind cannot carry", kind_named(pressed))
         return dialogs.say_in_dialog(NOT_OFFERED)
     request = convert.request_for(activity, pressed[1], via="action")
     outcome = await in_thread(run, deps, request, "dialog", None)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import uuid
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -73,8 +75,8 @@ def remade(deps: Deps, activity: dict[str, Any], context: dict[str, Any]) -> tup
         return None, NOT_A_FILE
     if command_for(command) is not COMMANDS["export"] or writes(command):
         return None, NOT_A_FILE
-    request = convert.request_for(activity, command)
-    request = Request(**{**request.__dict__, "channel_id": channel, "thread_id": None})
+    # Made as where it was asked for (the channel's work group), by whoever accepted it.
+    request = replace(convert.request_for(activity, command), channel_id=channel, thread_id=None)
     outcome = run(deps, request, "file consent", None)
     if outcome.reply is None:
         return None, GONE.format(why=outcome.notice)
@@ -113,7 +115,8 @@ async def on_file_consent(deps: Deps, activity_ctx: Any) -> None:
     context = value.get("context") if isinstance(value.get("context"), dict) else {}
     upload_info = value.get("uploadInfo") if isinstance(value.get("uploadInfo"), dict) else {}
     name = str(upload_info.get("name") or "the file")
-    request = convert.request_for(activity, "export (file consent)", via="action")
+    command = context.get("command") if isinstance(context.get("command"), str) else "export"
+    request = convert.request_for(activity, command, via="action")
     key = delivery_key(activity)
     recorded = await in_thread(receive, deps, key, request, "file")
     if recorded is False:
@@ -139,11 +142,11 @@ async def _accept(deps: Deps, activity_ctx: Any, activity: dict, context: dict, 
         return
     try:
         await in_thread(upload, url, attachment.content)
-    except Exception:
-        import uuid
-
+    except Exception as exc:
         ref = uuid.uuid4().hex[:8]
-        log.warning("could not upload a file to a OneDrive upload session (ref %s)", ref, exc_info=True)
+        # Not the exception's text: an upload session's URL carries its own access token.
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        log.warning("could not upload a file to a OneDrive upload session: %s %s (ref %s)", type(exc).__name__, status or "", ref)
         await send(activity_ctx, render.notice(UPLOAD_FAILED.format(name=name, ref=ref)))
         return
     await send(activity_ctx, render.file_info(upload_info))

@@ -20,6 +20,7 @@ from bot.teams.listeners.base import (
     dump,
     finish,
     in_thread,
+    kind_named,
     post,
     receive,
     remember_people,
@@ -42,7 +43,7 @@ def incoming(activity: dict[str, Any]) -> Request | str | None:
     if isinstance(value, dict) and render.DATA_KEY in value:
         pressed = convert.pressed(value, render.DATA_KEY)
         if pressed is None or not permits(*pressed):
-            log.warning("refused a %s action whose command its kind cannot carry", pressed[0] if pressed else "malformed")
+            log.warning("refused a %s action whose command its kind cannot carry", kind_named(pressed))
             return NOT_OFFERED
         return convert.request_for(activity, pressed[1], via="action")
     request = convert.from_activity(activity)
@@ -103,5 +104,5 @@ async def announce(deps: Deps, activity_ctx: Any, activity: dict[str, Any], requ
     message = render.announcement(reply.announce, request.user_id, names)
     try:
         await post(activity_ctx.api, request.address or {}, request.channel_id, message)
-    except Exception:
-        log.warning("could not post an announcement in a Teams %s", scope, exc_info=True)
+    except Exception as exc:
+        log.warning("could not post an announcement in a Teams %s (%s)", scope, type(exc).__name__)

@@ -128,6 +128,33 @@ def test_answers_in_peoples_own_words_carry_feedback_buttons(teams: TeamsSender,
     assert "👎 Not helpful" in answer and "Log evidence" in answer
 
 
+@pytest.mark.parametrize(
+    ("typed", "practice"), [("evidence form wmc.sp1.6", "WMC.SP1.6"), ("evidence form 1", "WMC.SP1.7"), ("evidence form", None)]
+)
+def test_a_typed_form_offers_a_button_that_opens_it(
+    db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int, typed: str, practice: str | None
+) -> None:
+    teams = serve_teams_with(db_ctx)
+    db_ctx.store.add_evidence(
+        WORKSPACE,
+        db_ctx.store.list_groups(WORKSPACE)[0],
+        "WMC.SP1.7",
+        "WMC",
+        "artifact",
+        "https://x.example",
+        "old note",
+        db_ctx.store.clock().date(),
+        "aad-alice",
+    )
+    teams.post(teams.activity(typed))
+    button = buttons(card_of(said(connector, 1)))["Open the form"]
+    assert button["data"]["msteams"] == {"type": "task/fetch"}
+    form = inputs(dialog_card(json.loads(teams.invoke("task/fetch", {"data": button["data"]}).body)))
+    assert form["practice"].get("value") == practice
+    if typed.endswith(" 1"):
+        assert form["note"]["value"] == "old note"  # replacing evidence #1: its values come back
+
+
 def test_rate_opens_its_dialog_and_stores_the_rating(db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int) -> None:
     teams = serve_teams_with(db_ctx)
     teams.post(teams.activity("WMC.SP1.6"))
