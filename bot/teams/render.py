@@ -320,11 +320,13 @@ def announcement(announce: Text, user_id: str, names: dict[str, str] | None = No
     """A channel-wide change, said in the channel for everyone, naming who made it."""
     who = escape(person_name(user_id, names))
     body = [text_block(f"📣 {md(announce, names)}"), text_block(f"Changed by {who}", isSubtle=True, size="Small", spacing="None")]
-    plain_who = person_name(user_id, names)
-    summary = (announce if isinstance(announce, str) else "".join(p if isinstance(p, str) else "" for p in announce))[:150]
+    words = "".join(
+        person_name(p.user_id, names) if isinstance(p, Person) else (p.label or p.url) if isinstance(p, Link) else p
+        for p in ((announce,) if isinstance(announce, str) else announce)
+    )
     return {
         "type": "message",
-        "summary": f"{summary} ({plain_who})"[:200],
+        "summary": f"{words[:150]} ({person_name(user_id, names)})",
         "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": adaptive_card(body)}],
     }
 
