@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from store.digests import DigestMixin
 from store.feedback import FeedbackStore
 from store.inbox import Inbox, mark_applied
+from store.people import People
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
 
 DEDUPE_WINDOW = timedelta(minutes=10)
@@ -149,6 +150,7 @@ class Store(DigestMixin):
         self.clock = clock
         self.inbox = Inbox(engine, lambda: self.clock(), self._connection)
         self.feedback = FeedbackStore(lambda: self.clock(), self._connection)
+        self.people = People(lambda: self.clock(), self._connection)
 
     @contextmanager
     def _connection(self, write: bool = False) -> Iterator[Connection]:
