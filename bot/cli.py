@@ -1,4 +1,4 @@
-"""The cmmi-bot command line: ask, chat, run, model export, eval."""
+"""The cmmi-bot command line: ask, chat, run, say, model export, feedback export, eval."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print(json.dumps(_ask_json(ctx, question), ensure_ascii=False))
         return 0
-    ok, text = console.handle_line(question, ctx, Request(text="ask " + question))
+    ok, text = console.handle_line("ask " + question, ctx)
     print(text)
     return 0 if ok else 1
 
@@ -103,9 +103,17 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         from bot.slack.server import serve
 
         if teams_on:
-            from bot.teams.server import teams_routes
+            from bot.teams.server import start_teams_recovery, teams_routes
 
-            return serve(settings, ctx, extra_routes=teams_routes(settings, ctx), deliverers=digest_deliverers(settings, ctx))
+            deliverers = digest_deliverers(settings, ctx)
+            routes = teams_routes(settings, ctx)
+            recovery = start_teams_recovery(settings, ctx, deliverers.get("teams"))
+            try:
+                return serve(settings, ctx, extra_routes=routes, deliverers=deliverers)
+            finally:
+                if recovery is not None:
+                    recovery.stop()
+                    recovery.join(timeout=5)
         return serve(settings, ctx)
     except ConfigError as exc:  # Slack's and Teams' configuration errors alike
         print(f"cmmi-bot: {exc}", file=sys.stderr)
@@ -172,7 +180,7 @@ def digest_deliverers(settings, ctx: Context) -> dict:
     if teams_configured(settings):  # checked first: the Teams SDK is imported only when it is needed
         from bot.teams.digests import teams_deliverer
 
-        teams = teams_deliverer(settings)
+        teams = teams_deliverer(settings, ctx.store)
         if teams is not None:
             deliverers["teams"] = teams
     return deliverers
@@ -219,6 +227,31 @@ def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def parse_since(value: str):
+    """--since as the start of that day in UTC; raises UserError when it is not YYYY-MM-DD."""
+    from datetime import UTC, date, datetime
+
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--since must be a date such as 2026-11-01, not {value!r}") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def cmd_feedback_export(args: argparse.Namespace, ctx: Context) -> int:
+    """Votes as JSONL for `cmmi-bot eval`, oldest first; the same row from several people is written once."""
+    from index.evaluate import from_feedback
+
+    since = parse_since(args.since) if args.since else None
+    written: set[str] = set()
+    for vote in ctx.store.feedback.votes(workspace_id=args.workspace, since=since):
+        line = json.dumps(from_feedback(vote.question, vote.vote, vote.result_ids), ensure_ascii=False)
+        if line not in written:
+            written.add(line)
+            print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cmmi-bot", description="A chat assistant for CMMI for Services V1.3.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -255,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     due = digest_sub.add_parser("run-due", help="send every digest that is due and exit (for cron; --now fixes the clock)")
     due.add_argument("--now", help="the current time, ISO 8601 with offset (default: now)")
     due.set_defaults(func=cmd_digest_run_due, needs_store=True)
+    feedback = sub.add_parser("feedback", help="what people said of answers (👍/👎)")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    fb_export = feedback_sub.add_parser("export", help="print the votes as JSONL that `cmmi-bot eval` reads")
+    fb_export.add_argument("--since", metavar="DATE", help="only votes given on or after this day (YYYY-MM-DD, UTC)")
+    fb_export.add_argument("--workspace", metavar="W", help="only this workspace's votes (default: every workspace)")
+    fb_export.set_defaults(func=cmd_feedback_export, needs_store=True)
     ev = sub.add_parser("eval", help="measure retrieval: hit@1 and hit@3 on a JSONL question set")
     ev.add_argument("file", help="JSONL file of {q, expect, kind}")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list the misses")

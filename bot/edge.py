@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from handlers import COMMANDS, UNAVAILABLE, Context, Reply, Request, UserError, command_for, dispatch
+from handlers import COMMANDS, UNAVAILABLE, Context, Form, FormError, Reply, Request, Text, UserError, command_for, dispatch
 from store import StoreUnavailable
 from store import inbox as inbox_scope
 
@@ -25,10 +25,12 @@ RECOVERED = "cmmi-bot restarted while handling “{text}”. It had already been
 
 @dataclass(frozen=True)
 class Outcome:
-    """A request's result: the reply, or what to tell the person instead (what to type, or an apology)."""
+    """A request's result: the reply, or what to tell the person instead (what to type, or an apology). A notice
+    may name people and links (a refusal names who may do it): renderers take Text; `handlers.plain` gives its words."""
 
     reply: Reply | None
-    notice: str | None = None
+    notice: Text | None = None
+    form: Form | None = None  # a submitted form to fix: the person's values, with an error at each field to change
 
     @property
     def ok(self) -> bool:
@@ -40,8 +42,10 @@ def run(request: Request, ctx: Context, *, kind: str, key: str | None = None) ->
     try:
         with inbox_scope.scope(key):
             return Outcome(dispatch(request, ctx))
+    except FormError as exc:
+        return Outcome(None, exc.text, form=exc.form)
     except UserError as exc:
-        return Outcome(None, str(exc))
+        return Outcome(None, exc.text)
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("unhandled error handling a %s %s (ref %s)", request.transport, kind, ref)

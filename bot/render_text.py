@@ -25,9 +25,19 @@ def words(text: Text) -> str:
     return plain(text)
 
 
-def numbered(actions: list[Action]) -> str:
-    """Actions as numbered hints: typing the number runs the action."""
-    return " · ".join(f"{n} {a.label.lower()}" for n, a in enumerate(actions, 1))
+def notice(text: Text) -> str:
+    """What to type instead, a refusal or an apology, for the terminal: people by ID, and nothing that could act on it."""
+    return _printable(words(text))
+
+
+def _hint_label(label: str) -> str:
+    """A button label in a running hint: "Goal WMC.SG1" reads "goal WMC.SG1" (identifiers keep their capitals)."""
+    return " ".join(w.lower() if w[:1].isupper() and (w[1:].islower() or len(w) == 1) else w for w in label.split(" "))
+
+
+def numbered(actions: list[Action], start: int = 1) -> str:
+    """Actions as numbered hints, counting from `start`: typing the number runs the action."""
+    return " · ".join(f"{n} {_hint_label(a.label)}" for n, a in enumerate(actions, start))
 
 
 def offered(reply: Reply) -> list[Action]:
@@ -55,10 +65,10 @@ def render(reply: Reply) -> str:
             lines.extend(_wrap(f"({section.note})" if section.title else section.note, "  " if section.title else ""))
         own = [a for a in section.actions if not a.choices]
         if own:
-            lines.extend(_wrap("→ " + " · ".join(f"{n + i} {a.label.lower()}" for i, a in enumerate(own, 1)), "  "))
+            lines.extend(_wrap("→ " + numbered(own, n + 1), "  "))
             n += len(own)
-    text = "\n".join(lines) if lines else reply.text
+    text = "\n".join(lines) if lines else _printable(reply.text)
     rest = [a for a in reply.actions if not a.choices]
     if rest:
-        text += "\n\n→ " + " · ".join(f"{n + i} {a.label.lower()}" for i, a in enumerate(rest, 1))
+        text += "\n\n→ " + _printable(numbered(rest, n + 1))
     return text

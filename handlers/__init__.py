@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
-from handlers import ask, digest, evidence, export, gaps, group, help, home, rate, status
+from handlers import ask, digest, evidence, export, feedback, gaps, group, help, home, rate, status
 from handlers.args import check_request
 from handlers.core import (
     Action,
@@ -39,19 +39,23 @@ COMMANDS: dict[str, ModuleType] = {
     "export": export,
     "digest": digest,
     "home": home,
+    "feedback": feedback,
     "help": help,
 }
 
 
 def command_for(text: str) -> ModuleType:
     """The handler for a message: its first word if that is a command, else ask.
-    'help' counts alone or with one word after it, so 'help me find ...' stays a question."""
+    'help' counts alone or with one word after it, so 'help me find ...' stays a question; 'feedback' only before
+    good or bad, so 'feedback from customers: which PA?' stays one too."""
     words = text.split()
     if not words:
         return ask
     first = words[0].lower()
     if first == "help":
         return help if len(words) <= 2 else ask
+    if first == "feedback":
+        return feedback if len(words) > 1 and words[1].lower() in feedback.WRITES else ask
     return COMMANDS.get(first, ask)
 
 

@@ -17,7 +17,13 @@ from store import Store
 
 
 class UserError(Exception):
-    """Bad input: the message says what was wrong and what to type instead. Nothing was written."""
+    """Bad input: the message says what was wrong and what to type instead. Nothing was written.
+
+    The message may name people and links (Text); `str(exc)` is its plain words, `.text` what renderers show."""
+
+    def __init__(self, text: Text = "") -> None:
+        super().__init__(plain(text))
+        self.text: Text = text
 
 
 class FormError(UserError):

@@ -16,7 +16,8 @@ late when it is back, marked late, and one more than a week late is skipped.
 On the nights the clocks change, a time that happens twice (the repeated hour in autumn) is sent at its
 first occurrence, and a time the clocks skip (spring) is sent the moment they jump past it. A digest the
 bot cannot schedule or deliver (an unknown time zone, a channel it can no longer post to) is paused, and
-`digest` says why; `digest on` resumes it. Subscribing, turning off and pausing are in the audit log.
+`digest` says why; `digest on` resumes it. Subscribing, turning off and pausing are in the audit log, and
+the channel is told who turned its digest on, changed it or turned it off.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.args import need_store, resolve_group, split_words, take_options
-from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.core import Context, Inline, Person, Reply, Request, Section, Text, UserError
 from handlers.gaps import find_gaps
 from handlers.readiness import Readiness, Snapshot, Target, percent
 from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
@@ -75,12 +76,14 @@ def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: dat
     if activity.quiet and not scope.quiet_full:
         line = f"No changes this week. {headline}." + (f" Top gap: {gaps[0][1]} {titles[gaps[0][1]]}." if gaps else "")
         return Reply(text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True)
-    changes = (
-        f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
-        + (f" by {len(activity.contributors)} contributor(s): {', '.join(activity.contributors)}" if activity.contributors else "")
-        if not activity.quiet
-        else "No changes this week."
-    )
+    changes: Text = "No changes this week."
+    if not activity.quiet:
+        counts = f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
+        people: list[Inline] = []
+        for i, contributor in enumerate(activity.contributors):
+            people += [", " if i else "", Person(contributor)]
+        # People as Person: each transport names them its way (Teams by their name, Slack as a mention).
+        changes = (counts, f" by {len(activity.contributors)} contributor(s): ", *people) if people else counts
     sections = [
         Section(title=title, fields=(("This week", changes), (f"Towards ML{scope.level}", headline))),
         Section(
@@ -133,7 +136,7 @@ def _scope(sub: Subscription) -> DigestScope:
     return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full)
 
 
-def _on(words: list[str], request: Request, ctx: Context, store: Store) -> Reply:
+def _on(words: list[str], request: Request, ctx: Context, store: Store, before: Subscription | None) -> Reply:
     positional, options = take_options(words, ("group", "level", "full"), USAGE)
     weekday, local_time, zone = 0, "09:00", None
     for word in positional:
@@ -157,8 +160,15 @@ def _on(words: list[str], request: Request, ctx: Context, store: Store) -> Reply
         int(level_text[2]), quiet_full, request.address, request.user_id,
     )  # fmt: skip
     now = store.clock()
-    text = f"This channel gets a weekly digest: {describe(sub, ctx, store, now)}{clock_note(Weekly(weekday, local_time, zone), now)}"
-    return Reply(text=text, sections=(Section(body=text),), data={"subscription_id": sub.id})
+    described = describe(sub, ctx, store, now)
+    text = f"This channel gets a weekly digest: {described}{clock_note(Weekly(weekday, local_time, zone), now)}"
+    change = "changed this channel's weekly CMMI digest" if before is not None and before.enabled else "turned on a weekly CMMI digest here"
+    return Reply(
+        text=text,
+        sections=(Section(body=text),),
+        data={"subscription_id": sub.id},
+        announce=(Person(request.user_id), f" {change}: {described}"),
+    )
 
 
 def handle(request: Request, ctx: Context) -> Reply:
@@ -179,12 +189,14 @@ def handle(request: Request, ctx: Context) -> Reply:
         text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{state}"
         return Reply(text=text, sections=(Section(body=text),))
     if verb == "on":
-        return _on(words[1:], request, ctx, store)
+        return _on(words[1:], request, ctx, store, sub)
     if verb == "off":
         if not store.unsubscribe(request.workspace_id, request.channel_id, request.user_id):
             raise UserError("This channel has no weekly digest to turn off.")
         return Reply(
-            text="Weekly digest turned off for this channel.", sections=(Section(body="Weekly digest turned off for this channel."),)
+            text="Weekly digest turned off for this channel.",
+            sections=(Section(body="Weekly digest turned off for this channel."),),
+            announce=(Person(request.user_id), " turned off this channel's weekly CMMI digest."),
         )
     if verb in ("preview", "now"):
         now = store.clock()

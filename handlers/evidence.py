@@ -6,6 +6,7 @@ Examples:
   evidence add WMC.GP2.8 the team lead walks the KPI board every Monday --kind affirmation
   evidence add SD.SP3.1 https://tickets.example.com/report --date 2026-10-01
   evidence list WMC --group "Service Desk"
+  evidence list --page 2
   evidence show 12
   evidence remove 12
   evidence form WMC.SP1.6          (the same as a form: Slack and Teams open it as a dialog)
@@ -34,16 +35,17 @@ from handlers.args import (
     split_words,
     take_options,
 )
-from handlers.core import Choice, Context, Field, Form, FormError, Link, Reply, Request, Section, Text, UserError
-from handlers.support.actions import Kind
-from store import KINDS, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
+from handlers.core import Action, Choice, Context, Field, Form, FormError, Link, Person, Reply, Request, Section, Text, UserError
+from handlers.support.actions import Kind, pa_filter, pages, quoted
+from store import KINDS, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 from store.repo import MAX_ROW_ID
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
 USAGE_FORM = "evidence form [PRACTICE]"
 WRITES = frozenset({"add", "remove"})  # verbs that change stored data (see handlers.writes)
-USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME]"
-LIST_LIMIT = 25
+USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME] [--page N]"
+PAGE_SIZE = 20
+MAX_PAGE = 9999  # what a page button can carry (handlers.support.actions)
 
 
 def describe_item(item: EvidenceItem) -> Text:
@@ -238,27 +240,60 @@ def _scope(ctx: Context, words: list[str]) -> tuple[set[str] | None, set[str] | 
     return {practice.key}, None, practice.key
 
 
+def _page(text: str | None) -> int:
+    if text is None:
+        return 1
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
+        raise UserError(f"--page takes a page number from 1 to {MAX_PAGE:,}, e.g. evidence list --page 2.")
+    return int(text)
+
+
 def _list(words: list[str], request: Request, ctx: Context) -> Reply:
+    """A page of evidence, newest first, with Previous/Next and a process-area menu: nothing is left unreachable."""
     store = need_store(ctx)
-    positional, options = take_options(words, ("group",), USAGE_LIST)
+    ws = request.workspace_id
+    positional, options = take_options(words, ("group", "page"), USAGE_LIST)
     keys, pas, label = _scope(ctx, positional)
+    page = _page(options.get("page"))
     group = resolve_group(ctx, request, options["group"], USAGE_LIST) if "group" in options else None
     group_id = group.id if group else None
-    items = store.list_evidence(request.workspace_id, group_id, keys, pas, limit=LIST_LIMIT + 1)
     where = f"{label}, {group.name}" if group else label
-    if not items:
+    narrowed = keys is not None or pas is not None
+    command = "evidence list" + (f" {label}" if narrowed else "") + (f" --group {quoted(group.name)}" if group else "")
+    total = store.count_evidence(ws, group_id, keys, pas)
+    if not total:
         return Reply(
             text=f"No evidence yet for {where}.", sections=(Section(body=f"No evidence yet for {where}. Add some with: {USAGE_ADD}"),)
         )
-    shown = items[:LIST_LIMIT]
-    sections = [Section(title=f"Evidence for {where}", items=tuple(describe_item(i) for i in shown))]
-    if len(items) > LIST_LIMIT:
-        total = store.count_evidence(request.workspace_id, group_id, keys) if pas is None else None
-        more = f"{total - LIST_LIMIT:,} more" if total else "More"
-        sections.append(
-            Section(note=f"{more} not shown (newest first). Narrow it with a practice, a process area or --group, or use `export`.")
+    pages_total = -(-total // PAGE_SIZE)
+    if page > pages_total:
+        raise UserError(
+            f"There {'is' if pages_total == 1 else 'are'} only {pages_total} page(s) of evidence for {where}: {command} --page {pages_total}"
         )
-    return Reply(text=f"{len(shown)} evidence item(s) for {where}", sections=tuple(sections), data={"ids": [i.id for i in shown]})
+    items = store.list_evidence(ws, group_id, keys, pas, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    first = (page - 1) * PAGE_SIZE + 1
+    counted = f"{first}–{first + len(items) - 1} of {total:,}, newest first" if pages_total > 1 else f"{total:,} item(s), newest first"
+    actions = list(pages(command, page, pages_total))
+    with_evidence = sorted({key.split(".", 1)[0] for _, key in store.evidence_counts(ws, group_id)})
+    if with_evidence and with_evidence != sorted(pas or ()):
+        order = {pa.abbr: n for n, pa in enumerate(ctx.model.process_areas)}
+        menu = sorted(with_evidence, key=lambda pa: order.get(pa, len(order)))
+        actions.append(pa_filter("evidence list", menu, group.name if group else None))
+    if narrowed:
+        everything = "evidence list" + (f" --group {quoted(group.name)}" if group else "")
+        actions.append(Action(Kind.FILTER, "All process areas", everything))
+    return Reply(
+        text=f"Evidence for {where}: {counted}" + (f" (page {page} of {pages_total})" if pages_total > 1 else ""),
+        sections=(
+            Section(
+                title=f"Evidence for {where}",
+                items=tuple(describe_item(i) for i in items),
+                note=f"{counted} · page {page} of {pages_total}" if pages_total > 1 else counted,
+            ),
+        ),
+        data={"ids": [i.id for i in items], "page": page, "pages": pages_total, "total": total},
+        actions=tuple(actions),
+    )
 
 
 def _evidence_id(words: list[str], verb: str) -> int:
@@ -281,6 +316,11 @@ def _get(store: Store, request: Request, evidence_id: int) -> EvidenceItem:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
 
 
+def _audit_line(entry: AuditItem) -> Text:
+    before = f" (before: {entry.before})" if entry.before else ""
+    return (f"{entry.at:%Y-%m-%d %H:%M} UTC ", Person(entry.actor), f" {entry.action}{before}")
+
+
 def _show(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     evidence_id = _evidence_id(words, "show")
@@ -288,17 +328,21 @@ def _show(words: list[str], request: Request, ctx: Context) -> Reply:
         item, audit = store.get_evidence(request.workspace_id, evidence_id)
     except NotFound:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
-    fields = [("Practice", item.practice_key), ("Work group", item.group), ("Kind", item.kind), ("Dated", item.evidence_date.isoformat())]
-    fields.append(("Logged", f"by {item.created_by} at {item.created_at:%Y-%m-%d %H:%M} UTC"))
-    if item.removed_at:
-        fields.append(("Removed", f"by {item.removed_by} at {item.removed_at:%Y-%m-%d %H:%M} UTC"))
-    history = tuple(f"{a.at:%Y-%m-%d %H:%M} UTC {a.actor} {a.action}" + (f" (before: {a.before})" if a.before else "") for a in audit)
+    fields: list[tuple[str, Text]] = [
+        ("Practice", item.practice_key), ("Work group", item.group), ("Kind", item.kind), ("Dated", item.evidence_date.isoformat()),
+    ]  # fmt: skip
+    fields.append(("Logged", ("by ", Person(item.created_by), f" at {item.created_at:%Y-%m-%d %H:%M} UTC")))
+    if item.removed_at and item.removed_by:
+        fields.append(("Removed", ("by ", Person(item.removed_by), f" at {item.removed_at:%Y-%m-%d %H:%M} UTC")))
+    body: Text = item.note or ""
+    if item.link:
+        body = (Link(item.link), f" · {item.note}") if item.note else (Link(item.link),)
     return Reply(
         text=f"Evidence #{item.id}",
         sections=(
             Section(title=f"Evidence #{item.id}" + (" (removed)" if item.removed_at else ""), fields=tuple(fields)),
-            Section(body=" · ".join(x for x in (item.link, item.note) if x)),
-            Section(title="Audit log", items=history),
+            Section(body=body),
+            Section(title="Audit log", items=tuple(_audit_line(a) for a in audit)),
         ),
     )
 
@@ -311,7 +355,10 @@ def _remove(words: list[str], request: Request, ctx: Context) -> Reply:
     except NotFound:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
     except Forbidden as exc:
-        raise UserError(f"Only the person who logged evidence #{evidence_id} ({exc}) or a workspace admin can remove it.") from None
+        author = Person(str(exc))
+        raise UserError(
+            (f"Only the person who logged evidence #{evidence_id} (", author, ") or a workspace admin can remove it.")
+        ) from None
     except Conflict as exc:
         raise UserError(f"{str(exc).capitalize()}.") from None
     return Reply(

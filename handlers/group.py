@@ -5,13 +5,14 @@ Examples:
   group list
   group rename Service Desk to IT Service Desk
   group use Service Desk
-`group use` binds the current channel to a work group, so evidence and ratings logged here need no --group.
+`group use` binds the current channel to a work group, so evidence and ratings logged here need no --group;
+the channel is told who bound it.
 """
 
 from __future__ import annotations
 
 from handlers.args import check_group_name, need_store, split_words
-from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.core import Context, Person, Reply, Request, Section, UserError
 from store import Conflict, Forbidden, NotFound
 
 USAGE = "group add NAME | group list | group rename OLD to NEW | group use NAME"
@@ -53,7 +54,9 @@ def handle(request: Request, ctx: Context) -> Reply:
         except NotFound:
             raise UserError(f'There is no work group "{old}". See: group list') from None
         except Forbidden as exc:
-            raise UserError(f'You cannot rename "{old}": {exc}.') from None
+            raise UserError(
+                (f'You cannot rename "{old}": only ', Person(str(exc)), " (who created it) or a workspace admin can.")
+            ) from None
         except Conflict:
             raise UserError(f'A work group called "{new}" already exists.') from None
         return Reply(
@@ -77,4 +80,8 @@ def handle(request: Request, ctx: Context) -> Reply:
     return Reply(
         text=f'This channel now logs to "{group.name}".',
         sections=(Section(body=f'This channel now logs evidence and ratings to "{group.name}".'),),
+        announce=(
+            Person(request.user_id),
+            f' bound this channel to the work group "{group.name}": evidence and ratings logged here go to it.',
+        ),
     )

@@ -1,4 +1,8 @@
-"""Retrieval evaluation: hit@1 and hit@3 over a JSONL question set, overall and per kind."""
+"""Retrieval evaluation: hit@1 and hit@3 over a JSONL question set, overall and per kind.
+
+Each line is {"q", "expect", "kind"}. A row whose expect is empty is skipped (not scored) unless its kind is nonsvc:
+exported 👎 feedback (kind feedback_bad) has no right answer until a person fills one in, and a row with nothing to
+expect cannot be scored. Rows may carry more fields (feedback_bad's "got": what was shown); they are ignored."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from index.engine import ModelIndex
 # Kinds scored by their own rule rather than "any expected ID among the top k".
 COMPARE = "compare"  # expect lists the elements compared: @1 the first is one of them, @3 all of them are in the top 3
 NOT_IN_MODEL = "nonsvc"  # expect is []: a hit only when no result is given and the answer says what is not in the model
+FEEDBACK = "feedback"  # a 👍 in chat: the answer's top result was right
+FEEDBACK_BAD = "feedback_bad"  # a 👎: expect is [] until a person fills in the right answer; "got" is what was shown
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def all_at(results: list[str], expect: list[str], k: int) -> bool:
 
 def score(kind: str, expect: list[str], got: list[str], not_in_model: str | None) -> tuple[bool, bool]:
     """(hit@1, hit@3) for one question under its kind's rule."""
-    if kind == NOT_IN_MODEL or not expect:
+    if kind == NOT_IN_MODEL:
         ok = not got and bool(not_in_model)
         return ok, ok
     if kind == COMPARE:
@@ -55,6 +61,8 @@ def evaluate(index: ModelIndex, path: Path) -> tuple[list[EvalRow], dict[str, di
         if not line.strip():
             continue
         item = json.loads(line)
+        if not item["expect"] and item.get("kind") != NOT_IN_MODEL:
+            continue  # nothing to expect yet (👎 feedback waiting for its right answer)
         answer = index.search(item["q"], limit=5)
         got = [h.id for h in answer.hits]
         not_in_model = getattr(answer, "not_in_model", None)
@@ -70,6 +78,14 @@ def evaluate(index: ModelIndex, path: Path) -> tuple[list[EvalRow], dict[str, di
         for kind, rs in sorted(groups.items())
     }
     return rows, summary
+
+
+def from_feedback(question: str, vote: str, result_ids: list[str] | tuple[str, ...]) -> dict[str, object]:
+    """A vote given in chat as a row of this format: 👍 expects the top result it was given; 👎 expects nothing yet
+    (a person fills in the right answer) and keeps what was shown in "got"."""
+    if vote == "good":
+        return {"q": question, "expect": list(result_ids[:1]), "kind": FEEDBACK}
+    return {"q": question, "expect": [], "kind": FEEDBACK_BAD, "got": list(result_ids)}
 
 
 def format_summary(summary: dict[str, dict[str, float]]) -> str:

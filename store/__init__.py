@@ -2,6 +2,7 @@
 
 from store.db import make_engine, sqlite_url, upgrade
 from store.digests import Activity, Claim, Delivery, Subscription
+from store.feedback import Vote
 from store.inbox import Received
 from store.repo import (
     KINDS,
@@ -34,6 +35,7 @@ __all__ = [
     "Store",
     "StoreUnavailable",
     "Subscription",
+    "Vote",
     "make_engine",
     "sqlite_url",
     "upgrade",

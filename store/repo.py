@@ -18,7 +18,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session
 
 from store.digests import DigestMixin
+from store.feedback import FeedbackStore
 from store.inbox import Inbox, mark_applied
+from store.people import People
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
 from store.threads import Threads
 
@@ -148,6 +150,8 @@ class Store(DigestMixin):
         self.engine = engine
         self.clock = clock
         self.inbox = Inbox(engine, lambda: self.clock(), self._connection)
+        self.feedback = FeedbackStore(lambda: self.clock(), self._connection)
+        self.people = People(lambda: self.clock(), self._connection)
         self.threads = Threads(lambda: self.clock(), self._connection)
 
     @contextmanager
@@ -225,7 +229,7 @@ class Store(DigestMixin):
                 if row is None:
                     raise NotFound(old)
                 if not (is_admin or row.created_by == actor):
-                    raise Forbidden(f"only {row.created_by} or a workspace admin can rename it")
+                    raise Forbidden(row.created_by)  # who may: its creator (or an admin)
                 clash = s.scalar(
                     select(WorkGroup).where(WorkGroup.workspace_id == ws, WorkGroup.name_key == name_key(new), WorkGroup.id != row.id)
                 )
@@ -304,8 +308,9 @@ class Store(DigestMixin):
 
     def list_evidence(
         self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None, process_areas: set[str] | None = None,
-        limit: int | None = None, include_removed: bool = False, created_by: str | None = None,
+        limit: int | None = None, include_removed: bool = False, created_by: str | None = None, offset: int = 0,
     ) -> list[EvidenceItem]:  # fmt: skip
+        """Evidence newest first; `offset` and `limit` give one page of it."""
         q = self._evidence_query(ws)
         if created_by is not None:
             q = q.where(Evidence.created_by == created_by)
@@ -320,15 +325,21 @@ class Store(DigestMixin):
         q = q.order_by(Evidence.id.desc())
         if limit is not None:
             q = q.limit(limit)
+        if offset:
+            q = q.offset(offset)
         with self._connection() as c:
             return [EvidenceItem(*row) for row in c.execute(q)]
 
-    def count_evidence(self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None) -> int:
+    def count_evidence(
+        self, ws: str, group_id: int | None = None, practice_keys: set[str] | None = None, process_areas: set[str] | None = None
+    ) -> int:
         q = select(func.count(Evidence.id)).where(Evidence.workspace_id == ws, Evidence.removed_at.is_(None))
         if group_id is not None:
             q = q.where(Evidence.work_group_id == group_id)
         if practice_keys is not None:
             q = q.where(Evidence.practice_key.in_(sorted(practice_keys)))
+        if process_areas is not None:
+            q = q.where(Evidence.process_area.in_(sorted(process_areas)))
         with self._session() as s:
             return int(s.scalar(q) or 0)
 

@@ -35,13 +35,14 @@ _ELEMENT = r"(?:[A-Z]{2,5}(?:\.(?:SG|SP|GP)\d(?:\.\d{1,2})?)?|G[GP]\d(?:\.\d{1,2
 _SCOPE = r"(?: (?:ML[2-5]|[A-Z]{2,5}))?"
 _GROUP = r'(?: --group "[^"\n]{1,80}")?'
 _PAGE = r"(?: --page \d{1,4})?"
+_LIST_SCOPE = rf"(?: (?:{_PRACTICE}|[A-Z]{{2,5}}))?"  # evidence list: one practice or one process area
 PATTERNS: dict[Kind, re.Pattern[str]] = {
-    Kind.LOG_EVIDENCE: re.compile(rf"evidence form {_PRACTICE}"),
+    Kind.LOG_EVIDENCE: re.compile(rf"evidence form(?: {_PRACTICE})?"),  # without a practice: an empty form
     Kind.RATE: re.compile(rf"rate form {_PRACTICE}"),
     Kind.SHOW: re.compile(rf"ask {_ELEMENT}"),
     Kind.FEEDBACK: re.compile(r"feedback (?:good|bad) [^\n]{1,1500}"),
-    Kind.PAGE: re.compile(rf"(?:gaps{_SCOPE}|evidence list{_SCOPE}){_GROUP}{_PAGE}"),
-    Kind.FILTER: re.compile(rf"(?:gaps{_SCOPE}|evidence list{_SCOPE}|status{_SCOPE}){_GROUP}"),
+    Kind.PAGE: re.compile(rf"(?:gaps{_SCOPE}|evidence list{_LIST_SCOPE}){_GROUP}{_PAGE}"),
+    Kind.FILTER: re.compile(rf"(?:gaps{_SCOPE}|evidence list{_LIST_SCOPE}|status{_SCOPE}){_GROUP}"),
     Kind.REMOVE: re.compile(r"evidence remove \d{1,10}"),
     Kind.RENEW: re.compile(r"evidence renew \d{1,10}"),
     Kind.REPLACE: re.compile(r"evidence form \d{1,10}"),

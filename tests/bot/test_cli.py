@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import console
+from bot import console, edge
 from handlers import Context
 
 pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
@@ -118,8 +118,8 @@ def test_console_turns_unexpected_errors_into_an_apology(ctx: Context, monkeypat
     def broken(request, ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(console, "dispatch", broken)
-    ok, text = console.handle_line("anything", ctx, console.Request(text="anything"))
+    monkeypatch.setattr(edge, "dispatch", broken)  # the console goes through the edge every transport shares
+    ok, text = console.handle_line("anything", ctx)
     assert not ok
     assert text.startswith("Sorry, something went wrong") and "boom" not in text
     assert "Traceback" not in text
@@ -162,6 +162,29 @@ def test_say_export_prints_csv(data_home: Path) -> None:
     lines = out.stdout.splitlines()
     assert lines[0].startswith("process_area,process_area_name,goal,practice")
     assert any(line.startswith("WMC,Work Monitoring and Control,WMC.SG1,WMC.SP1.6,") and ",FI," in line for line in lines)
+
+
+def test_feedback_export_writes_what_eval_reads(data_home: Path, tmp_path: Path) -> None:
+    good, bad = "what does WMC.SP1.6 require", "where do postmortems go?"
+    assert run("say", "--now", "2026-01-05T10:00:00+00:00", "feedback", "good", good).returncode == 0
+    assert run("say", "--user", "bob", "--now", "2026-01-05T11:00:00+00:00", "feedback good " + good).returncode == 0  # same row
+    assert run("say", "--workspace", "slack:T1", "--now", "2026-02-10T09:00:00+00:00", "feedback bad " + bad).returncode == 0
+    out = run("feedback", "export")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    shown = json.loads(run("ask", "--json", bad).stdout)["results"]
+    assert rows == [
+        {"q": good, "expect": ["WMC.SP1.6"], "kind": "feedback"},
+        {"q": bad, "expect": [], "kind": "feedback_bad", "got": [r["id"] for r in shown]},
+    ]
+    assert [json.loads(x)["q"] for x in run("feedback", "export", "--since", "2026-02-01").stdout.splitlines()] == [bad]
+    assert [json.loads(x)["q"] for x in run("feedback", "export", "--workspace", "local").stdout.splitlines()] == [good]
+    exported = tmp_path / "feedback.jsonl"
+    exported.write_text(out.stdout, encoding="utf-8")
+    scored = run("eval", str(exported))
+    assert scored.returncode == 0 and [line.split()[:2] for line in scored.stdout.splitlines()[1:]] == [["feedback", "1"], ["overall", "1"]]
+    refused = run("feedback", "export", "--since", "last week")
+    assert refused.returncode == 1 and "--since must be a date" in refused.stderr and not refused.stdout
 
 
 def test_db_upgrade_on_postgres(postgres_url: str) -> None:

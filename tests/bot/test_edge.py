@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from bot import edge
-from handlers import Context, Request
+from handlers import Context, Person, Request
 
 
 def test_a_user_error_is_what_to_type_and_anything_else_an_apology_with_a_reference(
@@ -75,3 +75,36 @@ def test_database_deliveries_are_taken_once_across_replicas(db_ctx: Context) -> 
     replica_a.done("slack:event:Ev1")
     assert db_ctx.store.inbox.get("slack:event:Ev1").payload is None  # answered: what it said is forgotten, its key kept
     assert replica_b.receive("slack:event:Ev1", request, kind="event", reply_to={}) is False
+
+
+def test_a_refusal_that_names_a_person_reaches_every_renderer_as_text(db_ctx: Context) -> None:
+    from bot.render_text import notice as console_notice
+    from bot.slack import render as slack
+
+    def run(text: str, user: str, admin: bool = False) -> edge.Outcome:
+        return edge.run(Request(text=text, user_id=user, workspace_id="W1", channel_id="C1", is_admin=admin), db_ctx, kind="test")
+
+    run('group add "Service Desk"', "UALICE")
+    logged = run('evidence add WMC.SP1.6 <!channel> look --group "Service Desk"', "UALICE")
+    evidence_id = logged.reply.data["evidence_id"]
+    refused = run(f"evidence remove {evidence_id}", "UBOB")
+    assert refused.reply is None and Person("UALICE") in refused.notice
+    said = slack.notice(refused.notice)
+    assert "(<@UALICE>)" in said["blocks"][0]["text"]["text"] and said["text"].startswith(
+        f"Only the person who logged evidence #{evidence_id}"
+    )
+    assert (
+        console_notice(refused.notice) == f"Only the person who logged evidence #{evidence_id} (UALICE) or a workspace admin can remove it."
+    )
+    # plain words around a person stay words: what a person typed never becomes a mention
+    shown = slack.notice(("Note: <!channel> from ", Person("UALICE")))["blocks"][0]["text"]["text"]
+    assert shown.startswith("Note: &lt;!channel&gt; from ") and shown.endswith("<@UALICE>")
+    assert console_notice(("\x1b[31mred ", Person("UALICE"))) == "\N{REPLACEMENT CHARACTER}[31mred UALICE"
+
+
+def test_a_form_with_errors_comes_back_in_the_outcome(db_ctx: Context) -> None:
+    db_ctx.store.add_group("W1", "Service Desk", "U1")
+    request = Request(text="evidence add", workspace_id="W1", channel_id="C1", user_id="U1", form={"practice": "WMC.SP1.6"}, via="form")
+    outcome = edge.run(request, db_ctx, kind="test")
+    assert outcome.reply is None and outcome.form is not None and set(outcome.form.errors) == {"group", "note"}
+    assert outcome.form.named("practice").value == "WMC.SP1.6"

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from handlers import Context, Reply, Request, UserError, dispatch
+from handlers import Context, Reply, Request, UserError, dispatch, plain
 from handlers.readiness import Target, practices_in_scope
 from store import Store
 from tests.conftest import Clock
@@ -22,7 +22,7 @@ def say(ctx: Context, text: str, user: str = "U1", channel: str = "C1", ws: str 
 def flat(reply: Reply) -> str:
     parts = [reply.text]
     for s in reply.sections:
-        parts += [s.title or "", s.body, s.note or "", *(f"{n}: {v}" for n, v in s.fields), *s.items]
+        parts += [s.title or "", plain(s.body), s.note or "", *(f"{n}: {plain(v)}" for n, v in s.fields), *map(plain, s.items)]
     return "\n".join(parts)
 
 
