@@ -23,7 +23,7 @@ from bot.edge import Deliveries
 from bot.slack import convert, render, views
 from bot.slack.users import UserDirectory
 from bot.work import Work
-from handlers import COMMANDS, Context, Reply, Request, Section, command_for, writes
+from handlers import COMMANDS, Context, Reply, Request, Section, command_for, plain, writes
 
 log = logging.getLogger("cmmi_bot.slack")
 
@@ -189,7 +189,7 @@ def publish_home(deps: Deps, workspace_id: str, user_id: str, client: WebClient,
     try:
         request = Request(text=command, user_id=user_id, workspace_id=workspace_id, channel_id=user_id, transport=convert.TRANSPORT)
         outcome = edge.run(deps.who(request, client), deps.ctx, kind="App Home")
-        reply = outcome.reply or Reply(text=outcome.notice or "", sections=(Section(body=outcome.notice or ""),))
+        reply = outcome.reply or Reply(text=plain(outcome.notice or ""), sections=(Section(body=outcome.notice or ""),))
         client.views_publish(user_id=user_id, view=views.home(reply))
     except Exception:
         edge.apology("App Home", "slack")

@@ -72,7 +72,7 @@ def run(deps: Deps, request: Request, key: str | None, element: str | None) -> e
     try:
         resolved = followup.resolve(request.text, element, deps.ctx.model)
     except UserError as exc:
-        return edge.Outcome(None, str(exc))
+        return edge.Outcome(None, exc.text)
     if resolved is None:  # the element left the model (a newer model file): nothing to resolve against
         return edge.Outcome(None, "I no longer know what this thread was about. Mention me with your question.")
     if resolved.reply is not None:

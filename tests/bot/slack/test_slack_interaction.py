@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,13 +14,10 @@ import pytest
 from conftest import Served, SlackSender, serving, slack_settings
 from fake_slack import BOT_USER_ID, RESPONSE_URL, TEAM_ID, FakeSlack
 
-import handlers.gaps
-import handlers.group
 from bot.slack import render
 from bot.slack.app import build_app
 from bot.slack.listeners import base
-from handlers import Context, Person, Reply, Request, Section, UserError
-from handlers.support.actions import pages
+from handlers import Context, Request
 from index import ModelIndex
 from model_data import Model
 from store import Store, make_engine, sqlite_url, upgrade
@@ -246,49 +242,56 @@ def test_a_crafted_button_runs_nothing(slack: SlackSender, fake_slack: FakeSlack
 # ---- pagination ----------------------------------------------------------------------------------------------------
 
 
-def test_a_process_area_filter_replaces_the_list_in_place(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(WORKSPACE, "Filter Desk", "U0SETUP")
+@pytest.fixture(scope="module")
+def pages_desk(store: Store) -> str:
+    """A work group with 25 evidence items, 5 of them for IRP: two pages of 20."""
+    group = store.add_group(WORKSPACE, "Pages Desk", "U0SETUP")
+    for n in range(25):
+        key, pa = ("IRP.SP2.1", "IRP") if n % 5 == 0 else ("WMC.SP1.6", "WMC")
+        store.add_evidence(WORKSPACE, group, key, pa, "artifact", f"https://wiki.example.com/page-{n}", None, NOW.date(), "U0PAGES")
+    return '--group "Pages Desk"'
+
+
+def test_next_and_previous_replace_the_page_in_place(slack: SlackSender, fake_slack: FakeSlack, pages_desk: str) -> None:
+    first = slack.command(f"evidence list {pages_desk}", response="page1").message
+    assert first["text"] == "Evidence for all practices, Pages Desk: 1–20 of 25, newest first (page 1 of 2)"
+    [next_button] = [b for b in buttons(first) if b["action_id"].startswith("cmmi:page:")]
+    assert (next_button["text"]["text"], next_button["value"]) == ("Next ▶", f"evidence list {pages_desk} --page 2")
+    slack.press(next_button["action_id"], next_button["value"], response="page2")
+    [second] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/page2"))
+    assert second.body["replace_original"] is True and second.body["response_type"] == "ephemeral"  # in place of page 1
+    assert second.body["text"] == "Evidence for all practices, Pages Desk: 21–25 of 25, newest first (page 2 of 2)"
+    [previous] = [b for b in buttons(second.body) if b["action_id"].startswith("cmmi:page:")]
+    assert (previous["text"]["text"], previous["value"]) == ("◀ Previous", f"evidence list {pages_desk} --page 1")
+    slack.press(previous["action_id"], previous["value"], response="back")
+    [back] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/back"))
+    assert back.body["replace_original"] is True and back.body["text"] == first["text"]
+
+
+def test_the_process_area_menu_narrows_the_list_in_place(slack: SlackSender, fake_slack: FakeSlack, pages_desk: str) -> None:
+    listed = slack.command(f"evidence list {pages_desk}", response="menu").message
+    [menu] = [b for b in buttons(listed) if b["type"] == "static_select"]
+    assert [o["text"]["text"] for o in menu["options"]] == ["IRP", "WMC"]  # model order
+    irp = next(o["value"] for o in menu["options"] if o["text"]["text"] == "IRP")
+    slack.press(menu["action_id"], irp, menu=True, response="irp")
+    [narrowed] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/irp"))
+    assert narrowed.body["replace_original"] is True
+    assert narrowed.body["text"] == "Evidence for IRP, Pages Desk: 5 item(s), newest first"
+    assert "WMC.SP1.6" not in text_of(narrowed.body["blocks"])
+
+
+def test_a_process_area_filter_on_gaps_replaces_the_report(slack: SlackSender, fake_slack: FakeSlack, pages_desk: str) -> None:
     slack.press("cmmi:filter:0", "gaps IRP", menu=True, channel="C0LIST", response="filter")
     [page] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/filter"))
-    assert page.body["replace_original"] is True and page.body["response_type"] == "ephemeral"
-    shown = text_of(page.body)
-    assert "IRP.SP1.1" in shown and "WMC.SP1.6" not in shown  # the list, narrowed to IRP, in place of the old one
+    assert page.body["replace_original"] is True
+    assert "IRP.SP1.1" in text_of(page.body) and "WMC.SP1.1" not in text_of(page.body)
     assert any(b["action_id"] == render.SHARE_ACTION and b["value"] == "gaps IRP" for b in buttons(page.body))  # still shareable
 
 
-def paged(request: Request, ctx: Context) -> Reply:
-    """A list shown a page at a time, three pages, as `gaps` will be (another change); the transport's part is the same."""
-    page = int(request.text.split("--page ")[1]) if "--page " in request.text else 1
-    if page > 3:
-        raise UserError("There are 3 pages.")
-    return Reply(
-        text=f"Gaps, page {page} of 3",
-        sections=(Section(title=f"Page {page}", items=(f"item {page}",)),),
-        actions=pages("gaps ML2", page, 3),
-    )
-
-
-def test_next_and_previous_replace_the_page(slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handlers.gaps, "handle", paged)
-    first = slack.command("gaps ML2", response="page1").message
-    [next_button] = [b for b in buttons(first) if b["action_id"].startswith("cmmi:page:")]
-    assert next_button["value"] == "gaps ML2 --page 2"
-    slack.press(next_button["action_id"], next_button["value"], response="page2")
-    [second] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/page2"))
-    assert second.body["replace_original"] is True and second.body["text"] == "Gaps, page 2 of 3"
-    assert [b["text"]["text"] for b in buttons(second.body) if b["action_id"].startswith("cmmi:page:")] == ["◀ Previous", "Next ▶"]
-    slack.press("cmmi:page:0", "gaps ML2 --page 1", response="back")
-    [back] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/back"))
-    assert back.body["replace_original"] is True and back.body["text"] == "Gaps, page 1 of 3"
-
-
-def test_a_failed_page_is_said_beside_the_list_not_instead_of_it(
-    slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(handlers.gaps, "handle", paged)
-    slack.press("cmmi:page:0", "gaps ML2 --page 9", response="badpage")
+def test_a_failed_page_is_said_beside_the_list_not_instead_of_it(slack: SlackSender, fake_slack: FakeSlack, pages_desk: str) -> None:
+    slack.press("cmmi:page:0", f"evidence list {pages_desk} --page 9", response="badpage")
     [said] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/badpage"))
-    assert said.body["replace_original"] is False and said.body["text"] == "There are 3 pages."  # the list stays
+    assert said.body["replace_original"] is False and said.body["text"].startswith("There are only 2 page(s)")  # the list stays
 
 
 def test_the_home_work_group_menu_redraws_home_for_that_group(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
@@ -360,29 +363,16 @@ def dispatch_attachments(ctx: Context, text: str, user: str) -> Any:
 # ---- announcements -----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def announcing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`group use` saying who bound the channel, as the core will (another change); the transport's part is the same."""
-    real = handlers.group.handle
-
-    def handle(request: Request, ctx: Context) -> Reply:
-        reply = real(request, ctx)
-        if request.text.split()[1:2] == ["use"]:
-            return replace(reply, announce=(Person(request.user_id), " bound this channel to a work group <!channel>"))
-        return reply
-
-    monkeypatch.setattr(handlers.group, "handle", handle)
-
-
-@pytest.mark.usefixtures("announcing")
 def test_a_channel_wide_change_is_announced_in_the_channel(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(WORKSPACE, "Loud Desk", "U0SETUP")
-    private = slack.command("group use Loud Desk", channel="C0LOUD", user="U0ERIN").message
-    assert private["response_type"] == "ephemeral" and "Loud Desk" in private["text"]
+    store.add_group(WORKSPACE, "R&D Desk", "U0SETUP")
+    private = slack.command('group use "R&D Desk"', channel="C0LOUD", user="U0ERIN").message
+    assert private["response_type"] == "ephemeral" and private["text"].startswith("This channel now logs to")
     [said] = fake_slack.wait_for("chat.postMessage")
-    assert said.body["channel"] == "C0LOUD" and "thread_ts" not in said.body
-    assert said.body["blocks"][0]["text"]["text"] == "<@U0ERIN> bound this channel to a work group &lt;!channel&gt;"
+    assert said.body["channel"] == "C0LOUD" and "thread_ts" not in said.body  # for everyone, not in a thread
+    shown = said.body["blocks"][0]["text"]["text"]
+    assert shown.startswith('<@U0ERIN> bound this channel to the work group "R&amp;D Desk"')  # who made it; the name as typed
 
+    store.add_group(WORKSPACE, "Loud Desk", "U0SETUP")
     mention(slack, "group use Loud Desk", ts="1700005000.000100", channel="C0LOUD2", user="U0FRED")
     [_, *posts] = fake_slack.wait_for("chat.postMessage", count=3)
     by_thread = {p.body.get("thread_ts"): p.body for p in posts}
@@ -390,7 +380,6 @@ def test_a_channel_wide_change_is_announced_in_the_channel(slack: SlackSender, f
     assert "Loud Desk" in by_thread["1700005000.000100"]["text"]  # and the answer in the thread
 
 
-@pytest.mark.usefixtures("announcing")
 def test_where_the_bot_cannot_announce_the_person_is_told_privately(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
     store.add_group(WORKSPACE, "Quiet Desk", "U0SETUP")
     fake_slack.refuse("chat.postMessage", "not_in_channel")
