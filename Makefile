@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EVAL ?= ../shared/eval/questions_dev.jsonl
 
-.PHONY: run test test-future lint format bench eval clean
+.PHONY: run test test-future lint format bench eval clean teams-package
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The Teams app package to sideload, with your bot's app (client) ID written into the manifest: make teams-package APP_ID=...
+teams-package: $(STAMP)
+	$(BIN)/python -m bot.teams.package --app-id "$(APP_ID)" --out build/cmmi-teams.zip
 
 eval: $(STAMP)
 	$(BIN)/cmmi-bot eval $(EVAL)

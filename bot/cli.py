@@ -103,9 +103,17 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         from bot.slack.server import serve
 
         if teams_on:
-            from bot.teams.server import teams_routes
+            from bot.teams.server import start_teams_recovery, teams_routes
 
-            return serve(settings, ctx, extra_routes=teams_routes(settings, ctx), deliverers=digest_deliverers(settings, ctx))
+            deliverers = digest_deliverers(settings, ctx)
+            routes = teams_routes(settings, ctx)
+            recovery = start_teams_recovery(settings, ctx, deliverers.get("teams"))
+            try:
+                return serve(settings, ctx, extra_routes=routes, deliverers=deliverers)
+            finally:
+                if recovery is not None:
+                    recovery.stop()
+                    recovery.join(timeout=5)
         return serve(settings, ctx)
     except ConfigError as exc:  # Slack's and Teams' configuration errors alike
         print(f"cmmi-bot: {exc}", file=sys.stderr)
@@ -176,7 +184,7 @@ def digest_deliverers(settings, ctx: Context) -> dict:
     if teams_configured(settings):  # checked first: the Teams SDK is imported only when it is needed
         from bot.teams.digests import teams_deliverer
 
-        teams = teams_deliverer(settings)
+        teams = teams_deliverer(settings, ctx.store)
         if teams is not None:
             deliverers["teams"] = teams
     return deliverers

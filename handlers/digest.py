@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.args import need_store, resolve_group, split_words, take_options
-from handlers.core import Context, Person, Reply, Request, Section, UserError
+from handlers.core import Context, Inline, Person, Reply, Request, Section, Text, UserError
 from handlers.gaps import find_gaps
 from handlers.readiness import Readiness, Snapshot, Target, percent
 from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
@@ -145,12 +145,14 @@ def build_digest(
     if activity.quiet and not scope.quiet_full:
         line = f"No changes this week. {headline}." + (f" Top gap: {gaps[0][1]} {titles[gaps[0][1]]}." if gaps else "")
         return Reply(text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True)
-    changes = (
-        f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
-        + (f" by {len(activity.contributors)} contributor(s): {', '.join(activity.contributors)}" if activity.contributors else "")
-        if not activity.quiet
-        else "No changes this week."
-    )
+    changes: Text = "No changes this week."
+    if not activity.quiet:
+        counts = f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
+        people: list[Inline] = []
+        for i, contributor in enumerate(activity.contributors):
+            people += [", " if i else "", Person(contributor)]
+        # People as Person: each transport names them its way (Teams by their name, Slack as a mention).
+        changes = (counts, f" by {len(activity.contributors)} contributor(s): ", *people) if people else counts
     sections = [
         Section(title=title, fields=(("This week", changes), (f"Towards ML{scope.level}", headline))),
         Section(

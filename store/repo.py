@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from store.digests import DigestMixin
 from store.feedback import FeedbackStore
 from store.inbox import Inbox, mark_applied
+from store.people import People
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
+from store.threads import Threads
 
 DEDUPE_WINDOW = timedelta(minutes=10)
 # Row IDs are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. Looking up a larger one is "not found" on both, never a
@@ -170,6 +172,8 @@ class Store(DigestMixin):
         self.clock = clock
         self.inbox = Inbox(engine, lambda: self.clock(), self._connection)
         self.feedback = FeedbackStore(lambda: self.clock(), self._connection)
+        self.people = People(lambda: self.clock(), self._connection)
+        self.threads = Threads(lambda: self.clock(), self._connection)
 
     @contextmanager
     def _connection(self, write: bool = False) -> Iterator[Connection]:

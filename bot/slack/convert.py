@@ -38,6 +38,18 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
+# Markup Slack puts in a message for a special mention (<!here>, <!subteam^S1|@ops>), a person (<@U1>) or a channel
+# (<#C1|ops>). Before the command word it only addresses people: "@cmmi-bot @here evidence list" is `evidence list`.
+_LEADING_MARKUP = re.compile(r"^(?:\s*<[!@#][^<>]*>)+")
+EMPTY_MEANS = "help"  # an empty /cmmi or a bare mention
+
+
+def command_text(raw: str) -> str:
+    """What a person typed, as cmmi-bot's command line: Slack's escaping undone, markup before the command word dropped;
+    `help` when nothing is left."""
+    return unescape(_LEADING_MARKUP.sub("", raw)).strip() or EMPTY_MEANS
+
+
 def thread_of(event: Mapping[str, Any]) -> str | None:
     """The thread a reply to this message belongs in: its own thread if it is in one, else a new one under it."""
     return event.get("thread_ts") or event.get("ts")
@@ -46,7 +58,7 @@ def thread_of(event: Mapping[str, Any]) -> str | None:
 def from_command(body: Mapping[str, Any]) -> Request:
     """A /cmmi slash command: its text is the command line."""
     return Request(
-        text=unescape(body.get("text") or "").strip(),
+        text=command_text(body.get("text") or ""),
         user_id=body["user_id"],
         workspace_id=workspace_id(body.get("team_id")),
         channel_id=body.get("channel_id") or "",
@@ -110,7 +122,7 @@ def from_modal(body: Mapping[str, Any], channel_id: str) -> Request:
 def _from_message(body: Mapping[str, Any], bot_user_id: str | None, thread_id: str | None) -> Request:
     event = body["event"]
     return Request(
-        text=unescape(strip_mention(event.get("text") or "", bot_user_id)),
+        text=command_text(strip_mention(event.get("text") or "", bot_user_id)),
         user_id=event.get("user") or "",
         workspace_id=workspace_id(body.get("team_id") or event.get("team")),
         channel_id=event.get("channel") or "",
@@ -127,6 +139,38 @@ def from_mention(body: Mapping[str, Any], bot_user_id: str | None) -> Request:
 def from_direct_message(body: Mapping[str, Any], bot_user_id: str | None) -> Request:
     """A direct message to the bot: answered in the DM itself, in a thread only if the message was in one."""
     return _from_message(body, bot_user_id, body["event"].get("thread_ts"))
+
+
+# Conversations whose messages cmmi-bot hears (besides DMs): public and private channels and group DMs, for follow-ups
+# in threads it answered. Each is one event in the manifest: message.channels, message.groups, message.mpim.
+THREAD_CHANNEL_TYPES = ("channel", "group", "mpim")
+
+
+def is_thread_reply(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
+    """A person's new reply in a channel thread that does not mention the bot (a mention comes as app_mention too)."""
+    return (
+        event.get("channel_type") in THREAD_CHANNEL_TYPES
+        and event.get("subtype") in (None, "thread_broadcast")  # "also send to channel" is still a reply in the thread
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("thread_ts"))
+        and event.get("thread_ts") != event.get("ts")
+        and not (bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""))
+    )
+
+
+def from_thread_reply(body: Mapping[str, Any]) -> Request:
+    """A reply in a thread, answered in that thread. Its text is kept whole: one that starts by addressing someone else
+    (<@U…>, <!here>) is for them, and is no follow-up."""
+    event = body["event"]
+    return Request(
+        text=" ".join(unescape(str(event.get("text") or "")).split()),
+        user_id=event.get("user") or "",
+        workspace_id=workspace_id(body.get("team_id") or event.get("team")),
+        channel_id=event.get("channel") or "",
+        thread_id=event.get("thread_ts"),
+        transport=TRANSPORT,
+    )
 
 
 def is_direct_message(event: Mapping[str, Any]) -> bool:

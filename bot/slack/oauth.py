@@ -29,8 +29,8 @@ BOT_SCOPES = (
     "files:write",
     "groups:history",
     "im:history",
-    "im:read",
     "im:write",
+    "mpim:history",
     "users:read",
 )
 

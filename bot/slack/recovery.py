@@ -50,7 +50,7 @@ def finish(deps: Deps, item: Received, client: WebClient) -> None:
             client.chat_postMessage(channel=request.channel_id, thread_ts=request.thread_id, **recovered)
             deps.deliveries.done(item.key)
         else:
-            events.answer(deps, request, client, item.key)
+            events.answer(deps, request, client, item.key, reply_to.get("element"))
     elif item.kind == "action":
         if item.applied:
             respond(reply_to.get("response_url"), recovered, replace_original=False)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from handlers import Action, Inline, Link, Person, Reply, Section, Text, plain
+from handlers import Action, Choice, Inline, Link, Person, Reply, Section, Text, plain
 
 # Slack's published limits (Block Kit reference).
 MAX_BLOCKS = 50  # per message
@@ -23,9 +26,11 @@ MAX_FALLBACK_TEXT = 3000
 MAX_BUTTON_TEXT = 75
 MAX_OPTION_VALUE = 150
 MAX_ACTION_ELEMENTS = 25  # per actions block
+MAX_OPTIONS = 100  # per menu
 
 SHARE_ACTION = "share_answer"
 SHARE_LABEL = "Share in channel"
+SHARE_BLOCK = "share:"  # block_id of the buttons under an answer offered for sharing: "share:" and the answer's fingerprint
 ACTION_PREFIX = "cmmi:"  # action_id of every button the core asked for: cmmi:<kind>:<n>
 _STYLES = {"primary": "primary", "danger": "danger"}
 
@@ -65,10 +70,10 @@ def _split(text: str, limit: int) -> list[str]:
         if cut <= 0:
             cut = _safe_cut(text, limit)
         piece = text[:cut].rstrip()
-        if piece:
+        if piece.strip():  # Slack refuses a text with nothing to show
             pieces.append(piece)
         text = text[cut:].lstrip("\n ")
-    if text:
+    if text.strip():
         pieces.append(text)
     return pieces
 
@@ -134,7 +139,7 @@ class _Blocks:
             return mrkdwn_text(text, verbatim=verbatim)
 
         title_line = ""
-        if section.title:
+        if section.title and section.title.strip():
             if not self.header_used:
                 text, cut = _clip(escape(section.title), MAX_HEADER_TEXT)
                 self.shortened += cut
@@ -142,7 +147,7 @@ class _Blocks:
                 self.header_used = True
             else:
                 title_line = f"*{escape(section.title)}*"
-        counted = bool(section.title and not title_line)  # a header already stands for this section
+        counted = bool(section.title and section.title.strip() and not title_line)  # a header already stands for this section
         fields = []
         for name, value in section.fields:
             text, cut = _clip(f"*{escape(name)}*\n{md(value)}", MAX_FIELD_TEXT)
@@ -162,27 +167,26 @@ class _Blocks:
             text = block.get("text", {}).get("text", "")
             self.add(block, weight=(0 if counted else 1) + sum(line.startswith("• ") for line in text.split("\n")))
             counted = True
-        if section.note:
+        if section.note and section.note.strip():
             text, cut = _clip(escape(section.note), MAX_CONTEXT_TEXT)
             self.shortened += cut
             self.add(_context(text))
-        if section.actions:
+        if any(usable(a) for a in section.actions):
             self.add(actions_block(section.actions))
 
 
 def button(action: Action, n: int) -> dict[str, Any]:
     """A core action as a Block Kit button (or a menu when it has choices); its value is the command it runs."""
     action_id = f"{ACTION_PREFIX}{action.id}:{n}"
-    label, _ = _clip(action.label, MAX_BUTTON_TEXT)
+    label, _ = _clip(_shown(action.label), MAX_BUTTON_TEXT)
     if action.choices:
         options = [
             {
-                "text": {"type": "plain_text", "text": _clip(c.label, MAX_BUTTON_TEXT)[0]},
+                "text": {"type": "plain_text", "text": _clip(_shown(c.label, c.value), MAX_BUTTON_TEXT)[0]},
                 "value": action.command.replace("{value}", c.value),
             }
-            for c in action.choices
-            if len(action.command.replace("{value}", c.value)) <= MAX_OPTION_VALUE
-        ][:100]
+            for c in _fitting(action)
+        ][:MAX_OPTIONS]
         return {"type": "static_select", "action_id": action_id, "placeholder": {"type": "plain_text", "text": label}, "options": options}
     element: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label, "emoji": True}}
     element["value"] = action.command
@@ -191,9 +195,22 @@ def button(action: Action, n: int) -> dict[str, Any]:
     return element
 
 
+def _shown(*labels: str) -> str:
+    """The first label that shows something: Slack refuses an empty one."""
+    return next((label for label in labels if label.strip()), "…")
+
+
+def _fitting(action: Action) -> list[Choice]:
+    """A menu's choices whose command fits in an option's value (150 characters)."""
+    return [c for c in action.choices if 0 < len(action.command.replace("{value}", c.value)) <= MAX_OPTION_VALUE]
+
+
 def usable(action: Action) -> bool:
-    """Slack carries at most 2,000 characters in a button's value: an action whose command is longer is left out."""
-    return len(action.command) <= MAX_BUTTON_VALUE and (not action.choices or "{value}" in action.command)
+    """Slack carries at most 2,000 characters in a button's value, and a menu needs an option: an action that cannot be
+    sent (a longer command, a menu none of whose choices fit) is left out."""
+    if action.choices:
+        return "{value}" in action.command and bool(_fitting(action))
+    return 0 < len(action.command) <= MAX_BUTTON_VALUE
 
 
 def actions_block(actions: tuple[Action, ...]) -> dict[str, Any]:
@@ -207,13 +224,16 @@ def message(
     asked: str | None = None,
     asked_by: str | None = None,
     share_value: str | None = None,
+    as_of: datetime | None = None,
     max_blocks: int = MAX_BLOCKS,
 ) -> dict[str, Any]:
     """The chat.postMessage / response_url body for a Reply: {"text": fallback, "blocks": [...]}.
 
     asked: the question, echoed in a context line (an ephemeral answer has no other record of it);
     asked_by: the Slack user ID to credit when an answer is shared in a channel;
-    share_value: when given, a "Share in channel" button carrying it (omitted past Slack's 2,000 characters).
+    share_value: when given, a "Share in channel" button carrying it (omitted past Slack's 2,000 characters), in a block
+    whose ID carries the answer's fingerprint, so that Share can tell whether the answer changed before it was shared;
+    as_of: when the answer shown was worked out, said when it differs from what the person first saw.
     """
     out = _Blocks()
     if asked is not None:
@@ -221,6 +241,10 @@ def message(
         text, cut = _clip(f"{who}: {escape(asked)}", MAX_CONTEXT_TEXT)
         out.shortened += cut
         out.add(_context(text))
+    if as_of is not None:
+        # Slack shows <!date^…> in each reader's own time zone; the text after | is for clients that cannot.
+        when = f"<!date^{int(as_of.timestamp())}^{{date_short_pretty}} at {{time}}|{as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
+        out.add(_context(f"Updated since it was first shown: this is the answer as of {when}."))
     for section in reply.sections or (Section(body=reply.text),):
         out.section(section)
 
@@ -231,6 +255,8 @@ def message(
         buttons.append(share)
     if buttons:
         tail.append({"type": "actions", "elements": buttons})
+        if share_value and len(share_value) <= MAX_BUTTON_VALUE:
+            tail[-1]["block_id"] = SHARE_BLOCK + fingerprint(reply)
 
     blocks, dropped = out.blocks, 0
     room = max_blocks - len(tail)
@@ -245,12 +271,26 @@ def message(
         notes.append("Some long text was shortened to fit Slack.")
     if notes:
         blocks.append(_context(" ".join(notes)))
-    fallback, _ = _clip(escape(reply.text), MAX_FALLBACK_TEXT)
+    fallback = fallback_text(reply)
+    if not blocks and not tail:  # nothing but a summary: shown as it is (Slack refuses a view with no blocks)
+        blocks = [{"type": "section", "text": _mrkdwn(fallback)}]
     return {"text": fallback, "blocks": [*blocks, *tail]}
+
+
+def fallback_text(reply: Reply) -> str:
+    """The message's top-level text (notifications, screen readers): the reply's summary, or its first words."""
+    words = (
+        reply.text
+        if reply.text.strip()
+        else next((plain(t) for s in reply.sections for t in (s.title or "", s.body) if plain(t).strip()), "")
+    )
+    return _clip(escape(words), MAX_FALLBACK_TEXT)[0] if words.strip() else "cmmi-bot"
 
 
 def notice(text: Text) -> dict[str, Any]:
     """A short message with no structure: what went wrong and what to type instead, or an apology."""
+    if not plain(text).strip():
+        text = "Done."  # never an empty message: Slack refuses it
     verbatim = not has_link(text)
     escaped = mrkdwn_text(text, verbatim=verbatim)
     fallback, _ = _clip(escape(plain(text)), MAX_FALLBACK_TEXT)
@@ -258,3 +298,14 @@ def notice(text: Text) -> dict[str, Any]:
         "text": fallback,
         "blocks": [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(escaped, MAX_SECTION_TEXT)][:MAX_BLOCKS],
     }
+
+
+def fingerprint(reply: Reply) -> str:
+    """A digest of how a reply renders: the same answer, worked out again, has the same fingerprint."""
+    shown = json.dumps(message(reply), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:20]
+
+
+def seen_fingerprint(block_id: object) -> str | None:
+    """The fingerprint a pressed Share button's block carried, if it carried one."""
+    return block_id.removeprefix(SHARE_BLOCK) if isinstance(block_id, str) and block_id.startswith(SHARE_BLOCK) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import render
-from handlers import Choice, Field, Form, Reply
+from handlers import Choice, Field, Form, Reply, Text
 
 MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
 MAX_OPTIONS = 100
@@ -38,8 +38,8 @@ def _element(field: Field) -> dict[str, Any]:
     chosen = next((c for c in field.choices if c.value == field.value), None)
     if field.kind == "practice":
         element: dict[str, Any] = {"type": "external_select", "min_query_length": 2, "placeholder": _plain("Type a practice ID or words")}
-        if chosen:
-            element["initial_option"] = _option(chosen)
+        if chosen or field.value:  # prefilled (from a Log evidence button): shown by its ID until the person searches
+            element["initial_option"] = _option(chosen or Choice(field.value or "", field.value or ""))
         return element
     if field.kind == "choice":
         element = {"type": "static_select", "options": [_option(c) for c in field.choices[:MAX_OPTIONS]]}
@@ -107,14 +107,10 @@ def read_values(state_values: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def notice_modal(text: str, title: str = "cmmi-bot") -> dict[str, Any]:
-    """A modal with only something to read: shown instead of a form that cannot be filled in (no work groups yet)."""
-    return {
-        "type": "modal",
-        "title": _plain(title, MAX_TITLE),
-        "close": _plain("OK"),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
-    }
+def notice_modal(text: Text, title: str = "cmmi-bot") -> dict[str, Any]:
+    """A modal with only something to read: shown instead of a form that cannot be filled in (no work groups yet).
+    Its words are escaped like any message's; people and links in it show as mentions and links."""
+    return {"type": "modal", "title": _plain(title, MAX_TITLE), "close": _plain("OK"), "blocks": render.notice(text)["blocks"]}
 
 
 def home(reply: Reply) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The Teams adapter: SDK app (app.py), activity conversion (convert.py), Adaptive Cards (render.py), serving (server.py), digests."""
+"""The Teams adapter: SDK app (app.py) and its listeners per activity kind (listeners/), activity conversion (convert.py),
+Adaptive Cards and dialogs (render.py, dialogs.py), serving (server.py), digests, recovery, the app package (package.py)."""
 
 from __future__ import annotations
 

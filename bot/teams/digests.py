@@ -16,7 +16,7 @@ from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
 from bot.teams import render, teams_configured
 from handlers import Reply
-from store import Subscription
+from store import Store, Subscription
 
 SEND_TIMEOUT = 60.0  # seconds for one digest, token acquisition included
 # 403 error codes that mean the bot can never post here again (others, such as an expired token, can pass).
@@ -34,8 +34,9 @@ def _error_code(response: Any) -> str:
 class TeamsDeliverer:
     """Posts digests with the SDK's API client on an event loop of its own (the scheduler is synchronous)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, store: Store | None = None) -> None:
         self.app = app
+        self.store = store  # where people's names are looked up, so a digest names its contributors
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="cmmi-teams-digests", daemon=True)
         self.thread.start()
@@ -47,14 +48,20 @@ class TeamsDeliverer:
         if not self.thread.is_alive():
             self.loop.close()
 
-    async def _post(self, address: dict[str, Any], activity: dict[str, Any]) -> str:
+    async def _post(self, address: dict[str, Any], activity: dict[str, Any], conversation_id: str | None = None) -> str:
         from microsoft_teams.api import Account, ConversationAccount, MessageActivityInput
 
+        conversation_id = conversation_id or address["conversationId"]
         message = MessageActivityInput.model_validate(activity)
         message.from_ = Account(id=address.get("botId") or "", name=address.get("botName") or None)
-        message.conversation = ConversationAccount(id=address["conversationId"])
-        sent = await self.app.api.conversations.create_activity(address["conversationId"], message, service_url=address["serviceUrl"])
+        message.conversation = ConversationAccount(id=conversation_id)
+        sent = await self.app.api.conversations.create_activity(conversation_id, message, service_url=address["serviceUrl"])
         return str(sent.id)
+
+    def post(self, address: dict[str, Any], conversation_id: str, activity: dict[str, Any]) -> str:
+        """Post a message to a conversation (a channel thread, a chat) known by its stored reference; returns its ID."""
+        future = asyncio.run_coroutine_threadsafe(self._post(address, activity, conversation_id), self.loop)
+        return future.result(timeout=SEND_TIMEOUT)
 
     def deliver(self, sub: Subscription, reply: Reply, period: str) -> str | None:
         import httpx
@@ -62,7 +69,8 @@ class TeamsDeliverer:
         address = sub.address or {}
         if not address.get("serviceUrl") or not address.get("conversationId"):
             raise ChannelGone("no Teams conversation reference stored; type 'digest on' in the channel again")
-        future = asyncio.run_coroutine_threadsafe(self._post(address, render.digest_message(reply)), self.loop)
+        names = self.store.people.names(workspace_id=sub.workspace_id, user_ids=render.people_in(reply)) if self.store else {}
+        future = asyncio.run_coroutine_threadsafe(self._post(address, render.digest_message(reply, names)), self.loop)
         try:
             message_id = future.result(timeout=SEND_TIMEOUT)
         except httpx.HTTPStatusError as exc:
@@ -76,10 +84,11 @@ class TeamsDeliverer:
         return None
 
 
-def teams_deliverer(settings: Settings) -> Deliverer | None:
-    """The deliverer for Teams subscriptions, or None when Teams is not configured here."""
+def teams_deliverer(settings: Settings, store: Store | None = None) -> Deliverer | None:
+    """The deliverer for Teams subscriptions, or None when Teams is not configured here. `store`: where contributors'
+    names are looked up."""
     if not teams_configured(settings):
         return None
     from bot.teams.sdk import new_app
 
-    return TeamsDeliverer(new_app(settings))
+    return TeamsDeliverer(new_app(settings), store)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -11,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import Deadline, guarded_body, http_server, port_number, shutdown_grace, start_scheduler
+from bot.http import Deadline, guarded_body, http_server, port_number, recover_after, shutdown_grace, start_scheduler
 from bot.ops import ops_routes
+from bot.scheduler import SchedulerThread
 from bot.settings import Settings
 from bot.teams import check_settings, no_auth
 from bot.wiring import announce
@@ -83,14 +86,36 @@ def http_app(routes: list[BaseRoute]) -> Starlette:
     return Starlette(routes=[*routes, Route(HEALTH_PATH, healthz, methods=["GET"])])
 
 
+def teams_recovery(settings: Settings, ctx: Context, poster: Any = None) -> Callable[[], object]:
+    """The maintenance step that finishes Teams deliveries a stopped process left open (bot/teams/recovery.py), posting
+    through `poster` (the Teams digest deliverer, which holds a conversation client), or one of its own."""
+    from bot.edge import Deliveries
+    from bot.teams.digests import TeamsDeliverer
+    from bot.teams.listeners import Deps
+    from bot.teams.recovery import recover
+    from bot.teams.sdk import new_app
+
+    stale_after = timedelta(seconds=recover_after(settings))
+    deps = Deps(ctx=ctx, deliveries=Deliveries(ctx))
+    poster = poster or TeamsDeliverer(new_app(settings), ctx.store)
+    return lambda: recover(deps, poster, stale_after=stale_after)
+
+
+def start_teams_recovery(settings: Settings, ctx: Context, poster: Any = None) -> SchedulerThread | None:
+    """Teams' maintenance loop beside another transport's server (Slack's loop finishes only Slack's deliveries)."""
+    return start_scheduler(settings, ctx, {}, also=teams_recovery(settings, ctx, poster))
+
+
 def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None) -> int:
-    """Run the Teams endpoint alone (Slack not configured) until interrupted, checking for due digests every
-    CMMI_DIGEST_CHECK_SECONDS.
+    """Run the Teams endpoint alone (Slack not configured) until interrupted, checking for due digests and finishing
+    deliveries a stopped process left open every CMMI_DIGEST_CHECK_SECONDS.
     Raises TeamsConfigError."""
     host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
     grace = shutdown_grace(settings)
+    recover_after(settings)  # a bad value is refused before anything starts
     app = http_app([*ops_routes(ctx), *teams_routes(settings, ctx)])
-    scheduler = start_scheduler(settings, ctx, deliverers or {})
+    deliverers = deliverers or {}
+    scheduler = start_scheduler(settings, ctx, deliverers, also=teams_recovery(settings, ctx, deliverers.get("teams")))
     announce(f"Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)")
     try:
         http_server(app, host, port, grace=grace).run()  # on SIGTERM: stops accepting, finishes requests in flight

@@ -37,7 +37,7 @@ _GROUP = r'(?: --group "[^"\n]{1,80}")?'
 _PAGE = r"(?: --page \d{1,4})?"
 _LIST_SCOPE = rf"(?: (?:{_PRACTICE}|[A-Z]{{2,5}}))?"  # evidence list: one practice or one process area
 PATTERNS: dict[Kind, re.Pattern[str]] = {
-    Kind.LOG_EVIDENCE: re.compile(rf"evidence form {_PRACTICE}"),
+    Kind.LOG_EVIDENCE: re.compile(rf"evidence form(?: {_PRACTICE})?"),  # without a practice: an empty form
     Kind.RATE: re.compile(rf"rate form {_PRACTICE}"),
     Kind.SHOW: re.compile(rf"ask {_ELEMENT}"),
     Kind.FEEDBACK: re.compile(r"feedback (?:good|bad) [^\n]{1,1500}"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.edge import Deliveries
 from bot.slack import convert as slack_convert
 from bot.teams import convert as teams_convert
 from handlers import Context, Request, UserError, dispatch
@@ -72,7 +73,9 @@ def test_a_request_without_a_workspace_is_refused(db_ctx: Context, request_witho
 
 
 def test_a_teams_activity_without_a_tenant_gets_the_message_not_an_apology(db_ctx: Context) -> None:
-    from bot.teams.app import answer
+    from bot.teams.listeners.base import Deps, reply_message, run
 
-    reply = answer(teams_message("group add Desk", None), db_ctx)
+    deps = Deps(ctx=db_ctx, deliveries=Deliveries(db_ctx))
+    request = teams_message("group add Desk", None)
+    reply = reply_message(deps, request, run(deps, request, "message", None), {})
     assert "names no workspace" in reply["text"] and "Sorry" not in reply["text"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from handlers import Context, Reply, Request, UserError, dispatch
+from handlers import Context, Reply, Request, UserError, dispatch, plain
 from handlers.digest import DigestScope, build_digest
 from store.schema import AuditEntry, DigestSubscription
 from tests.conftest import Clock
@@ -22,7 +22,7 @@ def say(ctx: Context, text: str, channel: str = "C1", user: str = "U1", tz: str 
 def flat(reply: Reply) -> str:
     parts = [reply.text]
     for s in reply.sections:
-        parts += [s.title or "", s.body, s.note or "", *(f"{n}: {v}" for n, v in s.fields), *s.items]
+        parts += [s.title or "", plain(s.body), s.note or "", *(f"{n}: {plain(v)}" for n, v in s.fields), *map(plain, s.items)]
     return "\n".join(parts)
 
 

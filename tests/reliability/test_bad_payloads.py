@@ -301,10 +301,10 @@ def test_unsigned_garbage_is_401(served: Served) -> None:
     assert served.fake.calls() == []
 
 
-def test_a_command_without_text_is_an_empty_question(served: Served) -> None:
+def test_a_command_without_text_shows_help(served: Served) -> None:
     served.fake.reset()
     body = urlencode(
         {"command": "/cmmi", "team_id": "T0FAKE", "user_id": "U1", "channel_id": "C1", "response_url": served.fake.response_url("empty")}
     )
     status, text = status_and_text(served, body, FORM)
-    assert status == 200 and "Please type a question" in text  # the answer rides on the acknowledgement
+    assert status == 200 and "cmmi-bot commands" in text  # help, riding on the acknowledgement

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -13,7 +14,21 @@ from slack_sdk.errors import SlackApiError
 from bot import edge
 from bot.slack import convert, render
 from bot.slack.listeners import events, views
-from bot.slack.listeners.base import POST_REFUSED, Deps, after_response, deps_of, post_or_dm, respond
+from bot.slack.listeners.base import (
+    POST_REFUSED,
+    Deps,
+    after_change,
+    after_response,
+    announce,
+    deps_of,
+    post_or_dm,
+    publish_home,
+    respond,
+    respond_beside,
+    send_to_dm,
+    share_value,
+    with_note,
+)
 from handlers import Request, writes
 from handlers.support.actions import Kind, permits
 
@@ -23,14 +38,30 @@ CANNOT_POST = "I can't post in this channel. Invite me first (type `/invite @cmm
 NOT_SHAREABLE = "Only answers and reports can be shared in a channel."
 
 
+def shared_command(value: str) -> str:
+    """The command a Share button stands for. It carries the question as typed ("what does WMC.SP1.6 require", or
+    "Status ML3"); as a command that is `ask …` or `status …`, the shape permits() checks for Share."""
+    first, _, rest = value.strip().partition(" ")
+    if first.lower() in ("status", "gaps", "ask"):
+        return f"{first.lower()} {rest}".strip()
+    return f"ask {value.strip()}"
+
+
 def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Post the answer the presser saw in the channel, for everyone.
+
+    The answer is worked out again, as the presser, where they saw it: an answer about the model comes out the same,
+    so the channel gets exactly what they saw. An answer that rests on stored data (a report, the channel's evidence
+    for a practice) may have changed since; the button's block carries the fingerprint of what was shown, and a
+    shared answer that differs from it says so, with the time it is from."""
     deps = deps_of(context)
-    request = convert.from_share(body, str(action.get("value") or ""))
-    reply_to = {"response_url": body.get("response_url")}
-    if not edge.is_shareable(request.text):
+    command = shared_command(str(action.get("value") or ""))
+    request = convert.from_share(body, command)
+    reply_to = {"response_url": body.get("response_url"), "seen": render.seen_fingerprint(action.get("block_id"))}
+    if not permits(Kind.SHARE, command):
         # The value came back from Slack as we sent it, unless someone crafted it: only answers were ever offered.
         ack()
-        deps.work.submit(respond, reply_to["response_url"], render.notice(NOT_SHAREABLE), replace_original=False)
+        deps.work.submit(respond_beside, reply_to["response_url"], render.notice(NOT_SHAREABLE))
         return
     key = f"slack:action:{body.get('trigger_id') or action.get('action_ts')}"
     recorded = deps.deliveries.receive(key, request, kind="action", reply_to=reply_to)
@@ -46,9 +77,11 @@ def post_shared(deps: Deps, request: Request, client: WebClient, reply_to: dict[
         if outcome.reply is None:
             respond(response_url, render.notice(outcome.notice or ""), replace_original=False)
         else:
-            shared = render.message(outcome.reply, asked=request.text, asked_by=request.user_id)
+            changed = render.fingerprint(outcome.reply) != reply_to.get("seen")
+            asked = request.text.removeprefix("ask ")
+            shared = render.message(outcome.reply, asked=asked, asked_by=request.user_id, as_of=datetime.now(UTC) if changed else None)
             try:
-                client.chat_postMessage(channel=request.channel_id, **shared)
+                posted = client.chat_postMessage(channel=request.channel_id, **shared)
             except SlackApiError as exc:
                 if exc.response.get("error") not in POST_REFUSED:
                     raise
@@ -56,6 +89,7 @@ def post_shared(deps: Deps, request: Request, client: WebClient, reply_to: dict[
             else:
                 # The answer is in the channel now; the private copy with its button would only be a duplicate.
                 respond(response_url, {}, delete_original=True)
+                events.remember_topic(deps, request, outcome.reply, thread_id=posted.get("ts"))  # replies to it follow up
     except Exception:
         respond(response_url, render.notice(edge.apology("share", "slack")), replace_original=False)
     if key:
@@ -80,14 +114,15 @@ def core_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
     if not permits(kind, command):
         ack()
         log.warning("refused a %s action whose command its kind cannot carry", kind or "nameless")
-        deps.work.submit(respond, response_url, render.notice(NOT_OFFERED), replace_original=False)
+        deps.work.submit(respond_beside, response_url, render.notice(NOT_OFFERED))
         return
     key = f"slack:action:{body.get('trigger_id') or uuid.uuid4().hex}"
     recorded = writes(command) and deps.deliveries.receive(key, request, kind="action", reply_to={"response_url": response_url})
     if recorded is False and writes(command):
         ack()
         return
-    outcome = edge.run(deps.who(request, client), deps.ctx, kind="button", key=key if recorded else None)
+    asked = deps.who(request, client)
+    outcome = edge.run(asked, deps.ctx, kind="button", key=key if recorded else None)
     if outcome.reply is not None and outcome.reply.form is not None and body.get("trigger_id"):
         try:
             views.open_form(client, body["trigger_id"], outcome.reply.form, request)
@@ -95,14 +130,29 @@ def core_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
             outcome = edge.Outcome(None, edge.apology("form", "slack"))
     ack()
     if outcome.reply is not None and outcome.reply.form is not None and outcome.ok:
-        done = None
+        pass  # the modal is open; its submission answers
     elif home:
-        deps.work.submit(events.publish_home, deps, request.workspace_id, request.user_id, client, command if kind == Kind.HOME else "home")
-        done = None if outcome.ok else outcome.notice
-        if done:
-            deps.work.submit(post_or_dm, client, request.user_id, request.user_id, render.notice(done))
+        deps.work.submit(publish_home, deps, request.workspace_id, request.user_id, client, command if kind == Kind.HOME else "home")
+        if not outcome.ok:
+            deps.work.submit(post_or_dm, client, request.user_id, request.user_id, render.notice(outcome.notice or ""))
     else:
-        message = render.message(outcome.reply) if outcome.reply else render.notice(outcome.notice or "")
-        deps.work.submit(respond, response_url, message, replace_original=kind in REPLACES and outcome.ok)
+        deps.work.submit(answer, deps, client, asked, outcome, response_url, kind in REPLACES and outcome.ok)
+        after_change(deps, asked, client, outcome)
     if recorded:
         after_response(context, lambda: deps.deliveries.done(key))
+
+
+def answer(deps: Deps, client: WebClient, request: Request, outcome: edge.Outcome, response_url: str | None, in_place: bool) -> None:
+    """A pressed button's answer, privately through response_url: a new page or filter in place of the old list."""
+    try:
+        reply = outcome.reply
+        if reply is None:
+            message = render.notice(outcome.notice or "")
+        elif reply.attachments:
+            message = render.notice(send_to_dm(client, request, reply))
+        else:
+            reply = with_note(reply, announce(client, request, reply))
+            message = render.message(reply, share_value=share_value(request.text, reply))
+    except Exception:
+        message, in_place = render.notice(edge.apology("button answer", "slack")), False
+    respond(response_url, message, replace_original=in_place)

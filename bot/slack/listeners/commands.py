@@ -17,18 +17,26 @@ from slack_sdk.errors import SlackApiError
 
 from bot import edge
 from bot.slack import convert, render
-from bot.slack.listeners.base import ACK_WITHIN, CANNOT_POST_HERE, POST_REFUSED, Deps, after_response, deps_of, respond
-from handlers import Reply, Request, writes
+from bot.slack.listeners.base import (
+    ACK_WITHIN,
+    CANNOT_POST_HERE,
+    POST_REFUSED,
+    Deps,
+    after_change,
+    after_response,
+    announce,
+    deps_of,
+    respond,
+    send_to_dm,
+    share_value,
+    with_note,
+)
+from handlers import Request, writes
 
 log = logging.getLogger("cmmi_bot.slack")
 
 COMMAND = "/cmmi"
 STILL_WORKING = "Working on it… the answer will follow here in a moment."
-EXPORT_SENT = "The evidence matrix {filename} ({rows} rows) is in your direct messages with cmmi-bot."
-EXPORT_FAILED = (
-    "I could not send you the file (error reference {ref}). Please try again, or ask your administrator to check the app's "
-    "files:write scope."
-)
 
 
 def slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -71,8 +79,9 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> 
         if outcome.reply is None:
             return render.notice(outcome.notice or "")
         reply = outcome.reply
+        after_change(deps, asked, client, outcome)
         if reply.attachments:
-            return send_files(client, asked, reply)
+            return render.notice(send_to_dm(client, asked, reply))
         if reply.in_channel:
             try:
                 client.chat_postMessage(channel=asked.channel_id, **render.message(reply))
@@ -81,24 +90,7 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> 
                     raise
                 return render.notice(CANNOT_POST_HERE)
             return {}
-        share = asked.text if edge.is_shareable(asked.text) else None
-        return render.message(reply, asked=asked.text, share_value=share)
+        reply = with_note(reply, announce(client, asked, reply))
+        return render.message(reply, asked=asked.text, share_value=share_value(asked.text, reply))
     except Exception:
         return render.notice(edge.apology("slash command", "slack"))
-
-
-def send_files(client: WebClient, request: Request, reply: Reply) -> dict[str, Any]:
-    """A reply's files go to the asker's DM (files_upload_v2); the answer where they asked says so."""
-    try:
-        dm = client.conversations_open(users=request.user_id)["channel"]["id"]
-        for attachment in reply.attachments:
-            client.files_upload_v2(
-                channel=dm, content=attachment.content, filename=attachment.filename, title=attachment.title or attachment.filename,
-                initial_comment=render.escape(reply.text),
-            )  # fmt: skip
-    except SlackApiError:
-        ref = uuid.uuid4().hex[:8]
-        log.exception("could not upload a file (ref %s)", ref)
-        return render.notice(EXPORT_FAILED.format(ref=ref))
-    names = ", ".join(a.filename for a in reply.attachments)
-    return render.notice(EXPORT_SENT.format(filename=names, rows=reply.data.get("rows", 0)))

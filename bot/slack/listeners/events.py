@@ -1,19 +1,25 @@
-"""Events: @mentions, direct messages and App Home. Recorded (unique by event ID) before the ack, answered after it.
+"""Events: @mentions, direct messages, follow-ups in threads the bot answered, and App Home. Recorded (unique by event ID)
+before the ack, answered after it.
 
-The record is what makes a redelivered event (X-Slack-Retry-Num), on this replica or another, a no-op."""
+The record is what makes a redelivered event (X-Slack-Retry-Num), on this replica or another, a no-op. A reply in a
+channel thread is recorded only once it is known to be a follow-up in a thread with a context: the bot hears every
+message in the channels it is in, and ordinary conversation costs one pattern match, no database write."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot import edge
-from bot.slack import convert, render, views
-from bot.slack.listeners.base import Deps, deps_of
-from handlers import Reply, Request, Section
+from bot.slack import convert, render
+from bot.slack.listeners.base import Deps, after_change, announce, deps_of, in_channel, publish_home, upload, with_note
+from handlers import Reply, Request, UserError
+from handlers.support import followup
+from store import StoreUnavailable
 
 log = logging.getLogger("cmmi_bot.slack")
 
@@ -25,33 +31,76 @@ def app_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContex
 
 
 def message(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    # Every message event is acknowledged; only a person's new DM to the bot gets an answer.
+    # Every message event is acknowledged; a person's new DM to the bot is answered, and a follow-up in a thread.
     if convert.is_direct_message(event):
         take(deps_of(context), body, convert.from_direct_message(body, context.bot_user_id), client)
+    elif convert.is_thread_reply(event, context.bot_user_id):
+        thread_reply(deps_of(context), body, convert.from_thread_reply(body), client)
 
 
-def take(deps: Deps, body: dict[str, Any], request: Request, client: WebClient) -> None:
-    """Record the event, then answer it after the ack; a redelivery of a recorded event is skipped."""
+def thread_reply(deps: Deps, body: dict[str, Any], request: Request, client: WebClient) -> None:
+    """A reply in a channel thread without a mention: answered when it is a follow-up, in a thread the bot answered about
+    an element in. Anything else is left alone; only a follow-up costs a database read."""
+    store = deps.ctx.store
+    if store is None or followup.recognise(request.text) is None or not request.thread_id:
+        return
+    try:
+        topic = store.threads.topic(workspace_id=request.workspace_id, channel_id=request.channel_id, thread_id=request.thread_id)
+    except StoreUnavailable:
+        log.warning("could not look up a thread's context: the database is unavailable")
+        return
+    if topic is not None:
+        take(deps, body, request, client, element=topic.element_id)
+
+
+def take(deps: Deps, body: dict[str, Any], request: Request, client: WebClient, element: str | None = None) -> None:
+    """Record the event, then answer it after the ack; a redelivery of a recorded event is skipped. `element`: what the
+    thread of a follow-up is about (kept with the record, so a restart resolves it the same way)."""
     key = f"slack:event:{body.get('event_id')}"
-    reply_to = {"channel": request.channel_id, "thread": request.thread_id}
+    reply_to = {"channel": request.channel_id, "thread": request.thread_id, **({"element": element} if element else {})}
     recorded = deps.deliveries.receive(key, request, kind="event", reply_to=reply_to)
     if recorded is False:
         log.info("skipped event %s: already taken", body.get("event_id"))
         return
-    deps.work.submit(answer, deps, request, client, key if recorded else None)
+    deps.work.submit(answer, deps, request, client, key if recorded else None, element)
 
 
-def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> None:
+def run(deps: Deps, request: Request, key: str | None, element: str | None) -> edge.Outcome:
+    """A message's outcome: dispatched as typed, or, for a follow-up, as what it resolves to for the thread's element."""
+    if element is None:
+        return edge.run(request, deps.ctx, kind="message", key=key)
     try:
-        outcome = edge.run(deps.who(request, client), deps.ctx, kind="message", key=key)
-        if outcome.reply is None and request.channel_id.startswith(("C", "G")):
+        resolved = followup.resolve(request.text, element, deps.ctx.model)
+    except UserError as exc:
+        return edge.Outcome(None, exc.text)
+    if resolved is None:  # the element left the model (a newer model file): nothing to resolve against
+        return edge.Outcome(None, "I no longer know what this thread was about. Mention me with your question.")
+    if resolved.reply is not None:
+        return edge.Outcome(resolved.reply)
+    return edge.run(replace(request, text=resolved.command), deps.ctx, kind="thread follow-up", key=key)
+
+
+def answer(deps: Deps, request: Request, client: WebClient, key: str | None, element: str | None = None) -> None:
+    try:
+        asked = deps.who(request, client)
+        outcome = run(deps, asked, key, element)
+        reply, notice = outcome.reply, outcome.notice
+        if reply is not None and reply.attachments:
+            # Files go where they were asked for: into the DM, or into the mention's thread. Only a failure is said.
+            notice, reply = upload(client, reply, request.channel_id, request.thread_id), None
+        elif reply is not None:
+            reply = with_note(reply, announce(client, asked, reply))
+        if reply is None and notice and in_channel(request.channel_id):
             # What to type instead is for the person who typed it, not the whole channel.
             client.chat_postEphemeral(
-                channel=request.channel_id, user=request.user_id, thread_ts=request.thread_id, **render.notice(outcome.notice or "")
+                channel=request.channel_id, user=request.user_id, thread_ts=request.thread_id, **render.notice(notice)
             )
-        else:
-            text = render.message(outcome.reply) if outcome.reply else render.notice(outcome.notice or "")
-            client.chat_postMessage(channel=request.channel_id, thread_ts=request.thread_id, **text)
+        elif reply is not None or notice:
+            message = render.message(reply) if reply is not None else render.notice(notice or "")
+            client.chat_postMessage(channel=request.channel_id, thread_ts=request.thread_id, **message)
+        if reply is not None:
+            remember_topic(deps, request, reply)
+        after_change(deps, asked, client, outcome)
     except Exception:
         edge.apology("message answer", "slack")
         return
@@ -59,18 +108,21 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None) -> 
         deps.deliveries.done(key)
 
 
+def remember_topic(deps: Deps, request: Request, reply: Reply, thread_id: str | None = None) -> None:
+    """After an answer about one element in a channel thread: that is what the thread is about now, for follow-ups."""
+    store, thread = deps.ctx.store, thread_id or request.thread_id
+    element = followup.topic(reply, deps.ctx.model)
+    if store is None or element is None or not thread or not in_channel(request.channel_id):
+        return
+    try:
+        store.threads.remember(workspace_id=request.workspace_id, channel_id=request.channel_id, thread_id=thread, element_id=element)
+    except StoreUnavailable:
+        log.warning("could not record what a thread is about: the database is unavailable")
+
+
 def app_home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     if event.get("tab", "home") != "home" or not event.get("user"):
         return  # the Messages tab: nothing to draw
-    deps_of(context).work.submit(publish_home, deps_of(context), convert.workspace_of(body), event["user"], client)
-
-
-def publish_home(deps: Deps, workspace_id: str, user_id: str, client: WebClient, command: str = "home") -> None:
-    """Draw (or redraw) a person's Home tab: the `home` dashboard, or what went wrong in its place."""
-    try:
-        request = Request(text=command, user_id=user_id, workspace_id=workspace_id, channel_id=user_id, transport=convert.TRANSPORT)
-        outcome = edge.run(deps.who(request, client), deps.ctx, kind="App Home")
-        reply = outcome.reply or Reply(text=outcome.notice or "", sections=(Section(body=outcome.notice or ""),))
-        client.views_publish(user_id=user_id, view=views.home(reply))
-    except Exception:
-        edge.apology("App Home", "slack")
+    deps, workspace = deps_of(context), convert.workspace_of(body)
+    deps.home.opened(workspace, event["user"])  # from now on, their changes redraw it
+    deps.work.submit(publish_home, deps, workspace, event["user"], client)

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import edge
 from bot.slack import convert, render, views
-from bot.slack.listeners.base import Deps, after_response, deps_of, post_or_dm
-from handlers import UNAVAILABLE, Form, FormError, Request, UserError, dispatch
+from bot.slack.listeners.base import Deps, after_change, after_response, announce, deps_of, post_or_dm, with_note
+from handlers import UNAVAILABLE, Form, FormError, Reply, Request, UserError, dispatch
 from index.picker import practice_choices
 from store import StoreUnavailable
 from store import inbox as inbox_scope
@@ -117,7 +117,8 @@ def form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         _close(deps, context, key if recorded else None)
         return
     ack()  # done: the modal closes, and the confirmation follows in the channel
-    deps.work.submit(confirm, deps, client, request, render.message(reply), key if recorded else None)
+    deps.work.submit(confirm, deps, client, request, reply, key if recorded else None)
+    after_change(deps, request, client, edge.Outcome(reply))
 
 
 def _close(deps: Deps, context: BoltContext, key: str | None) -> None:
@@ -125,9 +126,10 @@ def _close(deps: Deps, context: BoltContext, key: str | None) -> None:
         after_response(context, lambda: deps.deliveries.done(key))
 
 
-def confirm(deps: Deps, client: WebClient, request: Request, message: dict[str, Any], key: str | None) -> None:
+def confirm(deps: Deps, client: WebClient, request: Request, reply: Reply, key: str | None) -> None:
     try:
-        post_or_dm(client, request.channel_id or request.user_id, request.user_id, message)
+        reply = with_note(reply, announce(client, request, reply))
+        post_or_dm(client, request.channel_id or request.user_id, request.user_id, render.message(reply))
     except Exception:
         edge.apology("form confirmation", "slack")
         return

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from blockkit import ack_problems
 from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
@@ -115,9 +116,12 @@ class SlackSender:
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Sent(response.status, response.read().decode("utf-8"), time.perf_counter() - start)
+                sent = Sent(response.status, response.read().decode("utf-8"), time.perf_counter() - start)
         except urllib.error.HTTPError as exc:
             return Sent(exc.code, exc.read().decode("utf-8"), time.perf_counter() - start)
+        if sent.status == 200 and response.headers.get_content_type() == "application/json":
+            self.fake.note_problems(ack_problems(sent.body))  # an ack's body is shown to people too
+        return sent
 
     def get(self, path: str) -> Sent:
         start = time.perf_counter()
@@ -154,8 +158,31 @@ class SlackSender:
     def command(self, text: str, **kwargs: str) -> Sent:
         return self.post(self.command_body(text, **kwargs), "application/x-www-form-urlencoded")
 
-    def press(self, action_id: str, value: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", response: str = "press") -> Sent:
-        payload = {
+    def press(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        response: str = "press",
+        block_id: str = "b1",
+        menu: bool = False,
+        home: bool = False,
+    ) -> Sent:
+        """A press of a button (or a pick in a menu, `menu`) in a message, or on the Home tab (`home`: no channel, no
+        response_url), as Slack posts it."""
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": "button",
+            "value": value,
+            "action_ts": "1700000001.000200",
+        }
+        if menu:
+            action = {**action, "type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}}
+            del action["value"]
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
             "api_app_id": "A0FAKE",
@@ -165,8 +192,12 @@ class SlackSender:
             "team": {"id": TEAM_ID, "domain": "fake"},
             "channel": {"id": channel, "name": "general"},
             "response_url": self.fake.response_url(response),
-            "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value, "action_ts": "1700000001.000200"}],
+            "actions": [action],
         }
+        if home:
+            payload["container"] = {"type": "view", "view_id": "V0HOME"}
+            payload["view"] = {"id": "V0HOME", "type": "home", "callback_id": "", "private_metadata": ""}
+            del payload["channel"], payload["response_url"]
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def interactive(self, payload: dict[str, Any]) -> Sent:
@@ -190,6 +221,15 @@ class SlackSender:
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None) -> Sent:
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return self.post(self.event_body(event, event_id), "application/json", headers=headers)
+
+
+@pytest.fixture(autouse=True)
+def block_kit_checked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that talks to the fake Slack fails if anything it made the app send is Block Kit Slack would refuse."""
+    yield
+    if "fake_slack" in request.fixturenames:
+        problems = request.getfixturevalue("fake_slack").take_problems()
+        assert not problems, "Slack would have refused what the app sent:\n" + "\n".join(problems)
 
 
 @pytest.fixture

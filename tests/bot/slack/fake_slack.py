@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from blockkit import api_problems, message_problems
+
 TEAM_ID = "T0FAKE"
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -54,6 +56,7 @@ class FakeSlack:
         self.uploads: dict[str, dict[str, Any]] = {}  # file ID -> {"filename", "length", "content", "channel", ...}
         self.grants: dict[str, tuple[str, str]] = {}  # OAuth code -> (team ID, bot token) that oauth.v2.access hands out
         self.teams: dict[str, str] = {}  # bot token -> team ID, for auth.test (other tokens: TEAM_ID)
+        self.problems: list[str] = []  # Block Kit that Slack would refuse, sent by the app or acknowledged (blockkit.py)
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -66,6 +69,9 @@ class FakeSlack:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        problems = self.take_problems()
+        if exc[0] is None and problems:
+            raise AssertionError("Slack would have refused what the app sent:\n" + "\n".join(problems))
 
     @property
     def url(self) -> str:
@@ -89,6 +95,16 @@ class FakeSlack:
             self.uploads.clear()
             self.grants.clear()
             self.teams.clear()
+
+    def note_problems(self, problems: list[str]) -> None:
+        with self._lock:
+            self.problems.extend(problems)
+
+    def take_problems(self) -> list[str]:
+        """Block Kit problems found since the last call (the conftest fails the test that caused them)."""
+        with self._lock:
+            found, self.problems = self.problems, []
+            return found
 
     def set_user(self, user_id: str, **fields: Any) -> None:
         """What users.info says about a user from now on, e.g. set_user("U1", is_admin=True, tz="Europe/Berlin")."""
@@ -211,8 +227,9 @@ class FakeSlack:
                     if upload is None or "content" not in upload:
                         return {"ok": False, "error": "file_not_found"}
                     upload.update(
-                        completed=True, title=f.get("title"), channel=body.get("channel_id"), initial_comment=body.get("initial_comment")
-                    )
+                        completed=True, title=f.get("title"), channel=body.get("channel_id"), initial_comment=body.get("initial_comment"),
+                        thread_ts=body.get("thread_ts"),
+                    )  # fmt: skip
                     done.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
             return {"ok": True, "files": done}
         if method == "oauth.v2.access":
@@ -281,6 +298,12 @@ class FakeSlack:
                 auth = self.headers.get("Authorization") or ""
                 token = auth.removeprefix("Bearer ") or body.get("token")
                 if self.path.startswith("/response_url/"):
+                    problems = message_problems(body, RESPONSE_URL)
+                    if problems:  # as Slack does: the message is refused, and nothing is shown
+                        fake.note_problems(problems)
+                        fake._record(Call(RESPONSE_URL, self.path, body, token, 400, ok=False))
+                        self._send(400, b"invalid_blocks", "text/plain")
+                        return
                     fake._record(Call(RESPONSE_URL, self.path, body, token, 200))
                     self._send(200, b"ok", "text/plain")
                     return
@@ -293,6 +316,14 @@ class FakeSlack:
                     status, error, headers = failure
                     fake._record(Call(method, self.path, body, token, status, ok=False))
                     self._send(status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers)
+                    return
+                problems = api_problems(method, body)
+                if problems:  # as Slack does: invalid_blocks, and nothing is posted
+                    fake.note_problems(problems)
+                    fake._record(Call(method, self.path, body, token, 200, ok=False))
+                    self._send(
+                        200, json.dumps({"ok": False, "error": "invalid_blocks", "errors": problems[:5]}).encode(), "application/json"
+                    )
                     return
                 answer = fake._answer(method, body, token)
                 fake._record(Call(method, self.path, body, token, 200, ok=bool(answer.get("ok"))))

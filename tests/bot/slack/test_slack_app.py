@@ -110,9 +110,15 @@ def test_help_is_private_and_has_no_share_button(slack: SlackSender, fake_slack:
 
 
 def test_a_user_error_is_a_friendly_private_message(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    answer = slack.command("", response="empty").message
+    answer = slack.command("help nosuch", response="error").message
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"].startswith("Please type a question")
+    assert answer["text"].startswith("There is no command 'nosuch'")
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_an_empty_slash_command_shows_help(slack: SlackSender, fake_slack: FakeSlack, typed: str) -> None:
+    answer = slack.command(typed, response="empty").message
+    assert answer["response_type"] == "ephemeral" and answer["text"] == "cmmi-bot commands"
 
 
 def test_an_unexpected_error_is_logged_once_and_the_user_gets_a_reference(
@@ -166,13 +172,19 @@ def test_a_mention_inside_a_thread_answers_in_that_thread(slack: SlackSender, fa
     assert message.body["text"].startswith("SCON ")
 
 
-def test_a_bare_mention_gets_a_private_hint_in_the_thread(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    event = {"type": "app_mention", "user": "U0BOB", "text": f"<@{BOT_USER_ID}>", "ts": "1700000300.000300", "channel": "C0MENTION"}
+def test_a_bare_mention_shows_help_in_the_thread(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    event = {"type": "app_mention", "user": "U0BOB", "text": f" <@{BOT_USER_ID}> ", "ts": "1700000300.000300", "channel": "C0MENTION"}
     slack.event(event)
-    [hint] = fake_slack.wait_for("chat.postEphemeral")
-    assert hint.body["user"] == "U0BOB" and hint.body["channel"] == "C0MENTION" and hint.body["thread_ts"] == "1700000300.000300"
-    assert hint.body["text"].startswith("Please type a question")
-    assert fake_slack.calls("chat.postMessage") == []
+    [answer] = fake_slack.wait_for("chat.postMessage")
+    assert answer.body["channel"] == "C0MENTION" and answer.body["thread_ts"] == "1700000300.000300"
+    assert answer.body["text"] == "cmmi-bot commands" and "ask QUESTION" in all_text(answer.body)
+
+
+def test_a_command_after_other_mentions_still_runs(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    text = f"<@{BOT_USER_ID}> <!here> <@U0CAROL> <#C0OPS|ops> <!subteam^S0TEAM|@leads> help evidence"
+    slack.event({"type": "app_mention", "user": "U0BOB", "text": text, "ts": "1700000310.000310", "channel": "C0MENTION"})
+    [answer] = fake_slack.wait_for("chat.postMessage")
+    assert answer.body["text"].startswith("evidence add|list|show|remove")  # `help evidence`, not a question about "here"
 
 
 def test_a_direct_message_is_answered_in_the_dm(slack: SlackSender, fake_slack: FakeSlack) -> None:

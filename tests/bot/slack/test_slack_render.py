@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.slack import render
-from handlers import Context, Reply, Request, Section, dispatch
+from bot.slack import render, views
+from handlers import Context, Person, Reply, Request, Section, dispatch
 
 HOSTILE = "<!channel> <@U123> <https://evil.example|click> & <!here>"
 
@@ -182,3 +182,10 @@ def test_reply_without_sections_shows_its_text_and_notices_are_plain() -> None:
     notice = render.notice("There is no command '<!channel>'.")
     assert notice["text"] == "There is no command '&lt;!channel&gt;'."
     assert json.dumps(notice).count("&lt;!channel&gt;") == 2
+
+
+def test_a_notice_modal_escapes_its_words_and_shows_people() -> None:
+    modal = views.notice_modal(("Only ", Person("U0OWNER"), " may do that <!channel> & more"), "Log CMMI evidence")
+    [block] = modal["blocks"]
+    assert block["text"]["text"] == "Only <@U0OWNER> may do that &lt;!channel&gt; &amp; more"
+    assert modal["title"]["text"] == "Log CMMI evidence" and "submit" not in modal

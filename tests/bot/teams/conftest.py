@@ -88,7 +88,18 @@ class TeamsSender:
             return Sent(exc.code, exc.read().decode())
 
     def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> Sent:
-        return self.post_raw(json.dumps(activity).encode(), headers)
+        sent = self.post_raw(json.dumps(activity).encode(), headers)
+        if sent.body.startswith("{"):
+            self.connector.check_cards(json.loads(sent.body), f"answer to {activity.get('type')} {activity.get('name', '')}".strip())
+        return sent
+
+    def invoke(self, name: str, value: dict[str, Any], *, personal: bool = True, conversation: str | None = None, **who: Any) -> Sent:
+        """An invoke activity (a dialog opening or submission, the message extension, a file consent answer) as Teams sends it."""
+        activity = self.activity("", personal=personal, conversation=conversation, **who)
+        activity.update(type="invoke", name=name, value=value)
+        for key in ("text", "textFormat"):
+            activity.pop(key, None)
+        return self.post(activity)
 
     def activity(
         self,
@@ -144,6 +155,15 @@ class TeamsSender:
 def connector() -> Iterator[FakeConnector]:
     with FakeConnector() as fake:
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def cards_are_valid(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every Adaptive Card a Teams test sends (posted to the fake connector, or answered to an invoke) is valid 1.5."""
+    yield
+    if "connector" in request.fixturenames:
+        errors = request.getfixturevalue("connector").card_errors
+        assert errors == [], "invalid Adaptive Cards were sent:\n" + "\n".join(errors[:20])
 
 
 @pytest.fixture

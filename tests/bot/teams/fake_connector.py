@@ -1,4 +1,6 @@
-"""A local fake of the Bot Framework connector on 127.0.0.1: records the activities the bot posts, answers like Teams."""
+"""A local fake of the Bot Framework connector on 127.0.0.1: records the activities the bot posts and the conversations it
+opens, accepts file uploads as a OneDrive upload session does, answers like Teams, and checks every card it is sent
+against Adaptive Cards 1.5 (tests/bot/teams/adaptive_cards.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,15 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.bot.teams.adaptive_cards import cards_in, validate_card
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: str
+    headers: dict[str, str]
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,10 @@ class FakeConnector:
         self._lock = threading.Condition()
         self._posted: list[Posted] = []
         self._failures: list[tuple[int, dict[str, Any]]] = []
+        self._uploads: list[Upload] = []
+        self._conversations: list[dict[str, Any]] = []
+        self.card_errors: list[str] = []  # every card posted here, or answered to an invoke, is checked
+        self.refuse_conversations = False  # answer creating a personal chat with 403, as Teams does when the app is not installed
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -50,6 +65,10 @@ class FakeConnector:
         with self._lock:
             self._posted.clear()
             self._failures.clear()
+            self._uploads.clear()
+            self._conversations.clear()
+            self.card_errors.clear()
+            self.refuse_conversations = False
 
     def fail_next(self, status: int, code: str) -> None:
         """Answer the next post with an error, as the connector does (e.g. 404 ConversationNotFound)."""
@@ -67,6 +86,27 @@ class FakeConnector:
         assert len(found) >= count, f"expected {count} post(s), got {len(found)}"
         return found
 
+    def uploads(self) -> list[Upload]:
+        with self._lock:
+            return list(self._uploads)
+
+    def conversations(self) -> list[dict[str, Any]]:
+        """The bodies of POST /v3/conversations: the personal chats the bot opened."""
+        with self._lock:
+            return list(self._conversations)
+
+    def upload_url(self, name: str) -> str:
+        """Where an accepted file consent says to upload: an upload session on this fake."""
+        return f"{self.service_url}upload/{name}"
+
+    def check_cards(self, payload: Any, where: str) -> None:
+        """Validate every Adaptive Card in an activity or invoke response; what is wrong is kept in card_errors."""
+        for card in cards_in(payload):
+            errors = validate_card(card)
+            if errors:
+                with self._lock:
+                    self.card_errors.extend(f"{where}: {e}" for e in errors)
+
     def quiet_for(self, seconds: float) -> None:
         time.sleep(seconds)
 
@@ -79,9 +119,30 @@ class FakeConnector:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+            def do_PUT(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.split("?")[0]
+                if not path.startswith("/upload/"):
+                    self._send(404, {"error": {"code": "NotFound"}})
+                    return
+                with fake._lock:
+                    fake._uploads.append(Upload(unquote(path[len("/upload/") :]), dict(self.headers.items()), raw))
+                    fake._lock.notify_all()
+                self._send(201, {"id": "onedrive-item", "name": unquote(path.rsplit("/", 1)[-1]), "size": len(raw)})
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 parts = self.path.split("?")[0].strip("/").split("/")
+                if parts == ["v3", "conversations"]:
+                    body = json.loads(raw)
+                    if fake.refuse_conversations:
+                        self._send(403, {"error": {"code": "Forbidden", "message": "The bot is not installed for the user"}})
+                        return
+                    with fake._lock:
+                        fake._conversations.append(body)
+                    member = ((body.get("members") or [{}])[0]).get("id", "nobody")
+                    self._send(201, {"id": f"a:personal-{member}"})
+                    return
                 # v3/conversations/{id}/activities[/{activityId}]
                 if len(parts) not in (4, 5) or parts[:2] != ["v3", "conversations"] or parts[3] != "activities":
                     self._send(404, {"error": {"code": "NotFound"}})
@@ -94,6 +155,7 @@ class FakeConnector:
                 posted = Posted(
                     unquote(parts[2]), unquote(parts[4]) if len(parts) == 5 else None, json.loads(raw), self.headers.get("Authorization")
                 )
+                fake.check_cards(posted.body, f"post to {posted.conversation_id}")
                 with fake._lock:
                     fake._posted.append(posted)
                     fake._lock.notify_all()

@@ -60,9 +60,18 @@ def test_user_text_is_escaped_never_live_markup(teams: TeamsSender, connector: F
     text = "<at>cmmi</at> help &lt;at&gt;everyone&lt;/at&gt; &lt;b&gt;x&lt;/b&gt;"
     assert teams.post(teams.activity(text, personal=False, mention=True)).status == 200
     [post] = connector.wait_for(1)
-    sent = json.dumps(post.body)
+    sent = json.dumps(shown(post.body))
     assert "<at>" not in sent and "<b>" not in sent
     assert "&lt;at&gt;" in sent or "&lt;b&gt;" in sent
+
+
+def shown(value: object) -> object:
+    """What Teams shows of a message: everything but buttons' data, which comes back to the bot and is never rendered."""
+    if isinstance(value, dict):
+        return {k: shown(v) for k, v in value.items() if k != "data"}
+    if isinstance(value, list):
+        return [shown(v) for v in value]
+    return value
 
 
 def test_healthz_and_methods(teams: TeamsSender) -> None:

@@ -40,12 +40,16 @@ def test_a_subscribed_channel_gets_its_digest_through_the_connector(db_ctx: Cont
     teams = serve_teams_with(db_ctx)
     assert teams.post(teams.activity("<at>cmmi</at> digest on monday 09:00 UTC", personal=False, mention=True)).status == 200
     connector.wait_for(1)
+    db_ctx.store.add_group(WORKSPACE, "Desk", "aad-alice")
+    added = "<at>cmmi</at> evidence add WMC.SP1.6 https://wiki.example.com/r minutes --group Desk"
+    assert teams.post(teams.activity(added, personal=False, mention=True)).status == 200  # Alice, by name in the digest
+    connector.wait_for(2)
     sub = db_ctx.store.subscription(WORKSPACE, CHANNEL)
     assert sub is not None and sub.transport == "teams"
     assert sub.address["conversationId"] == CHANNEL  # the channel, so the digest starts a new post
     assert sub.address["serviceUrl"] == connector.service_url and sub.address["botId"] == BOT_ID
     connector.reset()
-    deliverer = teams_deliverer(teams_settings(CMMI_TEAMS_NO_AUTH="1"))
+    deliverer = teams_deliverer(teams_settings(CMMI_TEAMS_NO_AUTH="1"), db_ctx.store)
     assert deliverer is not None
     try:
         report = run_due(db_ctx, db_ctx.store, {"teams": deliverer}, datetime(2026, 11, 30, 9, 5, tzinfo=UTC))
@@ -57,3 +61,5 @@ def test_a_subscribed_channel_gets_its_digest_through_the_connector(db_ctx: Cont
     content = post.body["attachments"][0]["content"]
     assert content["type"] == "AdaptiveCard"
     assert "Weekly CMMI digest" in content["body"][0]["text"]
+    facts = json.dumps(content, ensure_ascii=False)
+    assert "1 contributor(s): Alice" in facts and "aad-alice" not in facts
