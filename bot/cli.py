@@ -12,7 +12,7 @@ from dotenv import load_dotenv
 
 from bot import console
 from bot.admins import Admins
-from bot.settings import load_settings
+from bot.settings import SettingError, load_settings
 from bot.wiring import build_context, build_store, configure_logging
 from handlers import Context, Request, UserError
 from handlers.ask import answer_json
@@ -285,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except SettingError as exc:
+        return _cannot_start(str(exc))
     except BadDatabaseURL as exc:
         return _cannot_start(f"CMMI_DATABASE_URL is not a valid database URL: {exc}.")
     except DatabaseRefused as exc:

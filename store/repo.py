@@ -17,9 +17,13 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, insert, sele
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from store.audit import AuditTrail
 from store.digests import DigestMixin
+from store.freshness import Freshness
 from store.inbox import Inbox, mark_applied
+from store.reminders import Reminders
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
+from store.settings import WorkspaceSettings
 
 DEDUPE_WINDOW = timedelta(minutes=10)
 # Row IDs are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. Looking up a larger one is "not found" on both, never a
@@ -147,6 +151,10 @@ class Store(DigestMixin):
         self.engine = engine
         self.clock = clock
         self.inbox = Inbox(engine, lambda: self.clock(), self._connection)
+        self.freshness = Freshness(lambda: self.clock(), self._connection)
+        self.settings = WorkspaceSettings(lambda: self.clock(), self._connection)
+        self.reminders = Reminders(lambda: self.clock(), self._connection)
+        self.audit_trail = AuditTrail(self._connection)
 
     @contextmanager
     def _connection(self, write: bool = False) -> Iterator[Connection]:

@@ -108,8 +108,8 @@ def test_sheets_have_frozen_headers_filters_and_sensible_widths(logged: Logged) 
     assert summary["A4"].value == "Kind" and summary["A5"].value == "Maturity level"
     practices = Readiness.of(logged.ctx.model, Snapshot.load(logged.ctx, logged.store, WS, None), Target(level=2)).practices
     assert matrix.auto_filter.ref == f"A1:G{1 + len(practices)}"  # 5 fixed columns + 2 work groups
-    assert evidence.auto_filter.ref == f"A1:M{1 + len(logged.ids)}"
-    assert audit.auto_filter.ref == "A1:E2"
+    assert evidence.auto_filter.ref == f"A1:N{1 + len(logged.ids)}"
+    assert audit.auto_filter.ref == "A1:F2"
     last_summary = max(r for r in range(5, summary.max_row + 1) if summary.cell(r, 1).value in ("Maturity level", "Process area", "Goal"))
     assert summary.auto_filter.ref == f"A4:H{last_summary}"
     for ws in (summary, matrix, evidence, audit):
@@ -242,8 +242,8 @@ def test_audit_sheet_lists_the_trail(logged: Logged) -> None:
     audit = build(logged, audit=True)["Audit"]
     rows = list(audit.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1
-    when, actor, action, before, after = rows[0]
-    assert (actor, action, before) == ("U1", "evidence.add", None)
+    when, actor, action, what, before, after = rows[0]
+    assert (actor, action, what, before) == ("U1", "evidence.add", None, None)  # one item's trail (an AuditItem) names no entity
     assert '"note": "minutes of the weekly review"' in after
     assert when.date() == logged.today
 
