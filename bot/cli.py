@@ -200,7 +200,7 @@ def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store
     store.clock = lambda: now  # the whole run happens at the given moment
     report = run_due(ctx, store, digest_deliverers(load_settings(), ctx), now)
-    print(f"digests: {report}", file=sys.stderr)
+    print(f"digests: {report}", file=sys.stderr)  # reminders too: "digests: sent 2; reminders: sent 5"
     return 0
 
 
@@ -252,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest = sub.add_parser("digest", help="weekly digests")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
-    due = digest_sub.add_parser("run-due", help="send every digest that is due and exit (for cron; --now fixes the clock)")
+    due = digest_sub.add_parser(
+        "run-due", help="send every weekly digest and evidence reminder that is due and exit (for cron; --now fixes the clock)"
+    )
     due.add_argument("--now", help="the current time, ISO 8601 with offset (default: now)")
     due.set_defaults(func=cmd_digest_run_due, needs_store=True)
     ev = sub.add_parser("eval", help="measure retrieval: hit@1 and hit@3 on a JSONL question set")

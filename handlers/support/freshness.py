@@ -8,10 +8,17 @@ from datetime import date
 from handlers.core import Action, Context, Reply, Request, Section, UserError
 from handlers.support.actions import Kind
 from handlers.support.review import Review, workspace_review
+from model_data import Model
 from store import Conflict, DueItem, Forbidden, NotFound, Store
 
 REMINDER_BUTTONS = 15  # items with their own buttons in one reminder (three buttons each; Slack shows 50 blocks)
 REMINDER_LISTED = 60  # further items listed by line, without buttons
+
+
+def practice_title(model: Model, key: str) -> str | None:
+    """The title of a practice key: WMC.SP1.6 itself, or WMC.GP2.8 as the generic practice GP2.8."""
+    element = model.get(key) or model.get(key.split(".", 1)[-1])
+    return getattr(element, "title", None)
 
 
 def review_of(ctx: Context, store: Store, workspace_id: str, today: date | None = None) -> Review:
@@ -61,7 +68,7 @@ def reminder_actions(item: DueItem) -> tuple[Action, ...]:
     )
 
 
-def build_reminder(items: Sequence[DueItem], review: Review, titles: dict[str, str]) -> Reply:
+def build_reminder(model: Model, items: Sequence[DueItem], review: Review) -> Reply:
     """The weekly direct message to one owner: their evidence past its review date or due within 30 days, oldest
     first, each with Still valid, Replace and Remove."""
     overdue = sum(1 for i in items if review.review_by(i.base) < review.today)
@@ -79,7 +86,7 @@ def build_reminder(items: Sequence[DueItem], review: Review, titles: dict[str, s
         )
     ]
     for item in items[:REMINDER_BUTTONS]:
-        text = due_line(item, review, titles.get(item.practice_key))
+        text = due_line(item, review, practice_title(model, item.practice_key))
         sections.append(Section(body=text, actions=reminder_actions(item)))
     rest = items[REMINDER_BUTTONS:]
     if rest:

@@ -317,4 +317,23 @@ def _write(sheets: list[_Sheet], today: date) -> bytes:
         ws.auto_filter.ref = f"A{spec.header_row}:{last}{spec.header_row + spec.filter_rows}"
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _stamped(buffer.getvalue(), today)
+
+
+def _stamped(xlsx: bytes, today: date) -> bytes:
+    """The same workbook with every zip entry, and its "modified" property, dated `today`: openpyxl stamps both with the
+    time of writing, and the same data on the same day should give the same bytes (a retried export, a file compared
+    with the one sent)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            stamped = zipfile.ZipInfo(entry.filename, date_time=(today.year, today.month, today.day, 0, 0, 0))
+            stamped.compress_type = zipfile.ZIP_DEFLATED
+            data = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":  # openpyxl sets "modified" to the time of saving
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{today.isoformat()}T00:00:00Z".encode(), data)
+            target.writestr(stamped, data)
+    return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -154,14 +155,36 @@ def test_say_contract(data_home: Path) -> None:
     assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stdout and "Traceback" not in bad.stdout + bad.stderr
 
 
-def test_say_export_prints_csv(data_home: Path) -> None:
+def test_say_export_writes_the_workbook_or_csv_to_standard_output(data_home: Path) -> None:
     run("say", "group add Desk")
     run("say", "--channel", "C1", "group use Desk")
     run("say", "--channel", "C1", "rate WMC.SP1.6 FI")
-    out = run("say", "export", "WMC")
+    run("say", "--channel", "C1", "evidence add WMC.SP1.6 https://wiki.example.com/review minutes")
+    out = run("say", "export", "WMC", "--format", "csv")
     lines = out.stdout.splitlines()
     assert lines[0].startswith("process_area,process_area_name,goal,practice")
     assert any(line.startswith("WMC,Work Monitoring and Control,WMC.SG1,WMC.SP1.6,") and ",FI," in line for line in lines)
+
+    from openpyxl import load_workbook
+
+    raw = subprocess.run([*CLI, "say", "export", "WMC"], capture_output=True, timeout=60, cwd=Path(__file__).parents[2], check=True)
+    book = load_workbook(io.BytesIO(raw.stdout))  # the default: the workbook's bytes, as they are
+    assert book.sheetnames == ["Summary", "Matrix", "Evidence"]
+    matrix = {row[2].value: row for row in book["Matrix"].iter_rows(min_row=2)}
+    assert matrix["WMC.SP1.6"][5].value == "FI · 1 item"
+    evidence = list(book["Evidence"].iter_rows(min_row=2))
+    assert [(r[2].value, r[6].hyperlink.target) for r in evidence] == [("WMC.SP1.6", "https://wiki.example.com/review")]
+
+
+def test_say_status_chart_writes_the_png_to_standard_output(data_home: Path) -> None:
+    from PIL import Image
+
+    run("say", "group add Desk")
+    raw = subprocess.run(
+        [*CLI, "say", "status", "ML2", "--chart"], capture_output=True, timeout=60, cwd=Path(__file__).parents[2], check=True
+    )
+    image = Image.open(io.BytesIO(raw.stdout))
+    assert image.format == "PNG" and image.width >= 600
 
 
 def test_db_upgrade_on_postgres(postgres_url: str) -> None:
