@@ -123,5 +123,6 @@ def review_months(settings: Settings) -> int:
     """CMMI_EVIDENCE_REVIEW_MONTHS as a number of months; raises SettingError."""
     value = settings["CMMI_EVIDENCE_REVIEW_MONTHS"].strip()
     if not (value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= 120):
-        raise SettingError(f"CMMI_EVIDENCE_REVIEW_MONTHS must be a whole number of months from 1 to 120, not {value!r}.")
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise SettingError(f"CMMI_EVIDENCE_REVIEW_MONTHS must be a whole number of months from 1 to 120, not {shown!r}.")
     return int(value)

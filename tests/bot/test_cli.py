@@ -203,3 +203,13 @@ def test_unreachable_database_is_a_clear_error() -> None:
     out = run("say", "group list", env={"CMMI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2"})
     assert out.returncode == 2
     assert out.stderr.startswith("cmmi-bot: the database is busy or unreachable (") and "Traceback" not in out.stderr
+
+
+def test_the_review_period_setting_reaches_the_core_and_a_bad_one_stops_start_up(data_home: Path) -> None:
+    shown = run("say", "settings", env={"CMMI_EVIDENCE_REVIEW_MONTHS": "18"})
+    assert shown.returncode == 0 and "review-months: 18 · the installation's default" in shown.stdout
+    for bad in ("0", "121", "a year", "9" * 5000):
+        out = run("say", "settings", env={"CMMI_EVIDENCE_REVIEW_MONTHS": bad})
+        assert out.returncode == 2 and out.stdout == "", bad
+        assert out.stderr.startswith("cmmi-bot: CMMI_EVIDENCE_REVIEW_MONTHS must be a whole number of months from 1 to 120")
+        assert len(out.stderr.splitlines()) == 1 and len(out.stderr) < 200 and "Traceback" not in out.stderr
