@@ -39,9 +39,8 @@ def first_base_due_on_or_after(day: date, review_months: int) -> date:
     months = day.month - 1 - review_months
     year, month = day.year + months // 12, months % 12 + 1
     found = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))  # the day, review_months earlier
-    # Month ends make review_by many-to-one (Jan 29-31 + 1 month are all Feb 28): a few steps settle the exact day.
-    while review_by(found - timedelta(days=1), review_months) >= day:
-        found -= timedelta(days=1)
+    # The day before `found` is always due before `day`. But a month end clamps (Feb 28 + 1 month is Mar 28, never
+    # Mar 31), so `found` itself may be too: step on to the first day that is not (Mar 31 -> Mar 1, 1 month).
     while review_by(found, review_months) < day:
         found += timedelta(days=1)
     return found

@@ -169,15 +169,18 @@ def test_the_workspace_review_period_decides_who_is_due(db_ctx: Context, clock: 
 
 def test_removed_evidence_and_evidence_logged_after_the_slot_wait(db_ctx: Context, clock: Clock, owners: dict[str, int]) -> None:
     say(db_ctx, f"evidence remove {owners['alice']}", user="alice")
-    clock.now = MONDAY_0905 - timedelta(minutes=1)
+    clock.now = MONDAY_0905 + timedelta(hours=1)  # after this week's slot, bob and dave log old evidence
+    late = {
+        user: say(db_ctx, f"evidence add WMC.SP1.3 https://wiki.example.com/{user} old --group Desk --date 2024-01-01", user=user)
+        for user in ("bob", "dave")
+    }
     recorder = Recorder()
-    run(db_ctx, clock, MONDAY_0905, recorder)
-    assert recorder.owners() == ["bob"]
-    clock.now = MONDAY_0905 + timedelta(hours=1)
-    say(db_ctx, "evidence add WMC.SP1.3 https://wiki.example.com/old old --group Desk --date 2024-01-01", user="dave")
-    assert run(db_ctx, clock, MONDAY_0905 + timedelta(hours=2), recorder).reminders == {}  # logged after this week's slot
+    run(db_ctx, clock, MONDAY_0905 + timedelta(hours=2), recorder)
+    assert [(u, r.data["ids"]) for _, u, _, r in recorder.sent] == [("bob", [owners["bob"]])]  # alice's is removed
+    assert db_ctx.store.reminders.record(workspace_id="W1", user_id="dave", period=PERIOD) is None  # not even looked at
     run(db_ctx, clock, MONDAY_0905 + timedelta(days=7), recorder)
-    assert "dave" in [u for _, u, p, _ in recorder.sent if p == "2026-12-07T09:00Z"]
+    next_week = {u: r.data["ids"] for _, u, p, r in recorder.sent if p == "2026-12-07T09:00Z"}
+    assert next_week == {"bob": [late["bob"].data["evidence_id"], owners["bob"]], "dave": [late["dave"].data["evidence_id"]]}
 
 
 def test_each_workspace_goes_to_its_own_transport(db_ctx: Context, clock: Clock) -> None:
