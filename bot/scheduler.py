@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -147,7 +147,10 @@ def remind_due(ctx: Context, store: Store, deliverers: Mapping[str, object], now
 
 def _remind_workspace(ctx, store: Store, deliverers, ws: str, now, slot, period: str, worker: str, report: RunReport) -> None:
     review = workspace_review(ctx.review_months, store, ws, now.date())
-    owners = store.freshness.owners_due(workspace_id=ws, before=review.due_soon_before, created_before=slot)
+    # Who is due is decided as of the week's slot, so the list cannot grow as the week's days pass (a Thursday run
+    # must not find owners the Monday run did not); what each item says is as of now.
+    before = replace(review, today=slot.date()).due_soon_before
+    owners = store.freshness.owners_due(workspace_id=ws, before=before, created_before=slot)
     if not owners:
         return
     transport = transport_of(ws)
@@ -160,7 +163,7 @@ def _remind_workspace(ctx, store: Store, deliverers, ws: str, now, slot, period:
         if owner in done:
             continue
         try:
-            _remind(ctx, store, deliverer, ws, owner, transport, review, slot, period, worker, report)
+            _remind(ctx, store, deliverer, ws, owner, transport, review, before, slot, period, worker, report)
         except StoreUnavailable:
             raise
         except Exception:  # one owner never stops the others
@@ -168,7 +171,7 @@ def _remind_workspace(ctx, store: Store, deliverers, ws: str, now, slot, period:
             report.reminders["error"] += 1
 
 
-def _remind(ctx, store: Store, deliverer: ReminderDeliverer, ws, owner, transport, review, slot, period, worker, report) -> None:
+def _remind(ctx, store: Store, deliverer: ReminderDeliverer, ws, owner, transport, review, before, slot, period, worker, report) -> None:
     claim = store.reminders.claim(
         workspace_id=ws, user_id=owner, transport=transport, period=period, worker=worker, stale_after=STALE_CLAIM
     )
@@ -181,7 +184,7 @@ def _remind(ctx, store: Store, deliverer: ReminderDeliverer, ws, owner, transpor
             if ref:
                 _finish(store, claim, worker, ref, report, "recovered")
                 return
-        items = store.freshness.due(workspace_id=ws, before=review.due_soon_before, created_by=owner, created_before=slot)
+        items = store.freshness.due(workspace_id=ws, before=before, created_by=owner, created_before=slot)
         if not items:  # renewed or removed since the owners were listed
             store.reminders.mark_skipped(claim, worker, "nothing due any more")
             return

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.scheduler import STALE_CLAIM, OwnerGone, ReminderDeliverer, run_due, tr
 from handlers import Context, Reply, Request, dispatch
 from handlers.support.actions import Kind, permits
 from handlers.support.freshness import REMINDER_BUTTONS
+from handlers.support.review import review_by
 from tests.conftest import Clock
 
 pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
@@ -181,6 +182,21 @@ def test_removed_evidence_and_evidence_logged_after_the_slot_wait(db_ctx: Contex
     run(db_ctx, clock, MONDAY_0905 + timedelta(days=7), recorder)
     next_week = {u: r.data["ids"] for _, u, p, r in recorder.sent if p == "2026-12-07T09:00Z"}
     assert next_week == {"bob": [late["bob"].data["evidence_id"], owners["bob"]], "dave": [late["dave"].data["evidence_id"]]}
+
+
+def test_who_is_due_is_decided_at_the_weeks_slot(db_ctx: Context, clock: Clock) -> None:
+    """Evidence that comes within 30 days of its review date on the Thursday waits for the next Monday: the week's
+    list is the Monday list, whenever in the week a run happens."""
+    clock.now = LOGGED
+    say(db_ctx, "group add Desk")
+    dated = date(2026, 1, 2)  # review by 2 Jan 2027: 33 days after the slot, 30 days after the Thursday
+    assert review_by(dated, 12) - MONDAY_0905.date() == timedelta(days=33)
+    say(db_ctx, f"evidence add WMC.SP1.6 https://wiki.example.com/x minutes --group Desk --date {dated}", user="erin")
+    recorder = Recorder()
+    for hours in (0, 24, 72, 96):  # Monday to Friday
+        assert run(db_ctx, clock, MONDAY_0905 + timedelta(hours=hours), recorder).reminders == {}
+    run(db_ctx, clock, MONDAY_0905 + timedelta(days=7), recorder)
+    assert recorder.owners() == ["erin"]
 
 
 def test_each_workspace_goes_to_its_own_transport(db_ctx: Context, clock: Clock) -> None:
