@@ -12,7 +12,7 @@ from dotenv import load_dotenv
 
 from bot import console
 from bot.admins import Admins
-from bot.settings import load_settings
+from bot.settings import SettingError, load_settings
 from bot.wiring import build_context, build_store, configure_logging
 from handlers import Context, Request, UserError
 from handlers.ask import answer_json
@@ -208,7 +208,7 @@ def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store
     store.clock = lambda: now  # the whole run happens at the given moment
     report = run_due(ctx, store, digest_deliverers(load_settings(), ctx), now)
-    print(f"digests: {report}", file=sys.stderr)
+    print(f"digests: {report}", file=sys.stderr)  # reminders too: "digests: sent 2; reminders: sent 5"
     return 0
 
 
@@ -285,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest = sub.add_parser("digest", help="weekly digests")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
-    due = digest_sub.add_parser("run-due", help="send every digest that is due and exit (for cron; --now fixes the clock)")
+    due = digest_sub.add_parser(
+        "run-due", help="send every weekly digest and evidence reminder that is due and exit (for cron; --now fixes the clock)"
+    )
     due.add_argument("--now", help="the current time, ISO 8601 with offset (default: now)")
     due.set_defaults(func=cmd_digest_run_due, needs_store=True)
     feedback = sub.add_parser("feedback", help="what people said of answers (👍/👎)")
@@ -324,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except SettingError as exc:
+        return _cannot_start(str(exc))
     except BadDatabaseURL as exc:
         return _cannot_start(f"CMMI_DATABASE_URL is not a valid database URL: {exc}.")
     except DatabaseRefused as exc:

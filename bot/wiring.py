@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 
-from bot.settings import Settings, database_url
+from bot.settings import Settings, database_url, review_months
 from handlers import Context
 from index import build_index
 from model_data import load_model
@@ -89,8 +89,10 @@ def build_store(settings: Settings) -> Store:
 
 
 def build_context(settings: Settings, with_store: bool = True) -> Context:
+    """Raises SettingError for a setting it cannot use, before opening anything."""
+    months = review_months(settings)
     store = build_store(settings) if with_store else None  # first: a database that cannot be used fails fast
     model = load_model()
     index = build_index(model)
     log.info("model %s %s loaded: %s", model.name, model.version, model.counts())
-    return Context(model=model, index=index, store=store)
+    return Context(model=model, index=index, store=store, review_months=months)

@@ -4,14 +4,15 @@ Examples:
   digest
   digest on
   digest on friday 16:30 Europe/Berlin --group "Service Desk" --level ML2
+  digest on --chart
   digest preview
   digest now
   digest off
 `digest on` subscribes this channel (default: Mondays 09:00 in your time zone, or UTC; ML3; the whole
 workspace, or --group NAME). The digest says what changed in the week (evidence added and removed,
 ratings, who contributed), evidence coverage towards the level and its change since last week, the top
-gaps, evidence more than a year old, and a next step. A week without changes gets one line unless the
-subscription says --full. Each subscribed week is sent once; a digest the bot missed while down is sent
+gaps, the oldest evidence past its review date, and a next step; with --chart, the readiness heatmap too.
+A week without changes gets one line unless the subscription says --full. Each subscribed week is sent once; a digest the bot missed while down is sent
 late when it is back, marked late, and one more than a week late is skipped.
 On the nights the clocks change, a time that happens twice (the repeated hour in autumn) is sent at its
 first occurrence, and a time the clocks skip (spring) is sent the moment they jump past it. A digest the
@@ -26,16 +27,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.args import need_store, resolve_group, split_words, take_options
-from handlers.core import Context, Inline, Person, Reply, Request, Section, Text, UserError
+from handlers.core import Attachment, Context, Inline, Person, Reply, Request, Section, Text, UserError
 from handlers.gaps import find_gaps
 from handlers.readiness import Readiness, Snapshot, Target, percent
 from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
+from handlers.support.freshness import due_line, review_of
+from handlers.support.heatmap import render_heatmap
 from store import Store, Subscription
 
-USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] | digest off | digest preview | digest now"
-WRITES = frozenset({"on", "off", "--full"})  # verbs that change stored data (see handlers.writes)
+USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] [--chart] | digest off | digest preview | digest now"
+WRITES = frozenset({"on", "off", "--full", "--chart"})  # verbs that change stored data (see handlers.writes)
+FLAGS = ("full", "chart")  # options written alone
 TOP_GAPS = 5
-STALE_AFTER_DAYS = 365
+OLDEST = 5  # evidence items to review named in a digest
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class DigestScope:
     group_id: int | None
     level: int
     quiet_full: bool
+    chart: bool = False
 
 
 def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: datetime, week_end: datetime, late: bool = False) -> Reply:
@@ -65,6 +70,18 @@ def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: dat
     titles = {p.key: p.title for p in readiness.practices}
     who = group.name if group else "the workspace"
     late_mark = " (late)" if late else ""
+    review = review_of(ctx, store, ws, week_end.date())
+    group_ids = {g.id for g in readiness.groups}
+    stale = [
+        i
+        for i in store.freshness.due(workspace_id=ws, before=review.needs_review_before, group_id=scope.group_id)
+        if i.group_id in group_ids
+    ]
+    attachments = ()
+    if scope.chart:
+        png = render_heatmap(readiness, today=week_end.date(), title=f"ML{scope.level} readiness: {who}")
+        name = f"cmmi-readiness-ML{scope.level}-{week_end.date().isoformat()}.png"
+        attachments = (Attachment(filename=name, media_type="image/png", content=png, title=f"ML{scope.level} readiness, {who}"),)
     headline = f"ML{scope.level} evidence {percent(covered, total)}, {covered - before:+d} since last week"
     next_step = (
         f"Next step: log evidence for {gaps[0][1]} {titles[gaps[0][1]]} ({gaps[0][0]}), e.g. evidence add {gaps[0][1]} LINK what it shows"
@@ -72,10 +89,13 @@ def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: dat
         else f"Next step: every ML{scope.level} practice has evidence; rate the ones still unrated (status ML{scope.level})."
     )
     title = f"Weekly CMMI digest for {who}{late_mark}"
-    data = {"covered": covered, "total": total, "change": covered - before, "quiet": activity.quiet, "gaps": len(gaps)}
+    data = {"covered": covered, "total": total, "change": covered - before, "quiet": activity.quiet, "gaps": len(gaps), "stale": len(stale)}
     if activity.quiet and not scope.quiet_full:
         line = f"No changes this week. {headline}." + (f" Top gap: {gaps[0][1]} {titles[gaps[0][1]]}." if gaps else "")
-        return Reply(text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True)
+        line += f" {len(stale)} evidence item(s) past their review date, the oldest #{stale[0].id}." if stale else ""
+        return Reply(
+            text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True, attachments=attachments
+        )
     changes: Text = "No changes this week."
     if not activity.quiet:
         counts = f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
@@ -93,18 +113,16 @@ def build_digest(ctx: Context, store: Store, scope: DigestScope, week_start: dat
         if gaps
         else Section(title="Top gaps", body=f"None: every ML{scope.level} practice in scope has evidence and none is rated PI or NI."),
     ]
-    stale_total, stale = store.stale_evidence(ws, scope.group_id, (week_end - timedelta(days=STALE_AFTER_DAYS)).date())
-    if stale_total:
+    if stale:
         sections.append(
             Section(
-                title=f"Evidence more than a year old: {stale_total}",
-                items=tuple(f"#{i} {key} · {name}" for i, key, name in stale),
-                note="It may need refreshing before the appraisal.",
+                title=f"Evidence past its review date: {len(stale)}" + (f", the oldest {OLDEST}" if len(stale) > OLDEST else ""),
+                items=tuple(due_line(i, review) for i in stale[:OLDEST]),
+                note=f"Reviewed every {review.months} months. Still valid? evidence renew N; gaps ML{scope.level} lists them all.",
             )
         )
     sections.append(Section(body=next_step))
-    data["stale"] = stale_total
-    return Reply(text=f"{title}: {headline}", sections=tuple(sections), data=data, in_channel=True)
+    return Reply(text=f"{title}: {headline}", sections=tuple(sections), data=data, in_channel=True, attachments=attachments)
 
 
 def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> str:
@@ -112,6 +130,7 @@ def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> st
     group = next((g.name for g in store.list_groups(sub.workspace_id) if g.id == sub.work_group_id), None) if sub.work_group_id else None
     what = f"{group}, ML{sub.level}" if group else f"the whole workspace, ML{sub.level}"
     quiet = "full report even in quiet weeks" if sub.quiet_full else "one line in quiet weeks"
+    quiet += ", with the readiness chart" if sub.chart else ""
     if weekly.problem():  # saved elsewhere (another replica, newer tzdata): say what it is, not when it is due
         day = f"{DAYS[sub.weekday].capitalize()}s" if sub.weekday in range(7) else "Weekly"
         return f"{day} at {sub.local_time} {sub.timezone} for {what} ({quiet})."
@@ -133,11 +152,11 @@ def clock_note(weekly: Weekly, now: datetime) -> str:
 
 
 def _scope(sub: Subscription) -> DigestScope:
-    return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full)
+    return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart)
 
 
 def _on(words: list[str], request: Request, ctx: Context, store: Store, before: Subscription | None) -> Reply:
-    positional, options = take_options(words, ("group", "level", "full"), USAGE)
+    positional, options = take_options(words, ("group", "level", *FLAGS), USAGE)
     weekday, local_time, zone = 0, "09:00", None
     for word in positional:
         day, time = parse_day(word), parse_time(word)
@@ -154,10 +173,11 @@ def _on(words: list[str], request: Request, ctx: Context, store: Store, before: 
     if level_text not in ("ML2", "ML3", "ML4", "ML5"):
         raise UserError(f"--level must be ML2, ML3, ML4 or ML5, not '{options['level']}'.")
     quiet_full = options.get("full", "no").lower() in ("yes", "true", "on", "1")
+    chart = options.get("chart", "no").lower() in ("yes", "true", "on", "1")
     group = resolve_group(ctx, request, options["group"], USAGE) if "group" in options else None
     sub = store.subscribe(
         request.workspace_id, request.channel_id, request.transport, weekday, local_time, zone, group.id if group else None,
-        int(level_text[2]), quiet_full, request.address, request.user_id,
+        int(level_text[2]), quiet_full, request.address, request.user_id, chart=chart,
     )  # fmt: skip
     now = store.clock()
     described = describe(sub, ctx, store, now)
@@ -175,9 +195,9 @@ def handle(request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     words = split_words(request.text)[1:]
     verb = words[0].lower() if words else ""
-    if verb == "--full":  # "digest on --full" reads naturally; keep the flag a value option
+    if verb in ("--full", "--chart"):  # "digest --chart" reads naturally; keep the flags value options
         verb = "on"
-    words = [w if w.lower() != "--full" else "--full=yes" for w in words]
+    words = [f"{w.lower()}=yes" if w.lower() in ("--full", "--chart") else w for w in words]
     sub = store.subscription(request.workspace_id, request.channel_id)
     if verb == "":
         if sub is None:

@@ -38,13 +38,14 @@ class Subscription:
     address: dict | None
     created_by: str
     created_at: datetime  # when the current schedule took effect: a change of day, time or zone moves it
+    chart: bool = False  # the readiness heatmap goes with the digest
 
 
 _SUB_COLUMNS = (
     DigestSubscription.id, DigestSubscription.workspace_id, DigestSubscription.channel_id, DigestSubscription.transport,
     DigestSubscription.weekday, DigestSubscription.local_time, DigestSubscription.timezone, DigestSubscription.work_group_id,
     DigestSubscription.level, DigestSubscription.quiet_full, DigestSubscription.enabled, DigestSubscription.disabled_reason,
-    DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at,
+    DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at, DigestSubscription.chart,
 )  # fmt: skip
 
 # Statements every scheduler run executes, built once: building them cost more than running them.
@@ -63,7 +64,7 @@ def _audited(sub: Subscription) -> dict[str, object]:
     return {
         "channel": sub.channel_id, "transport": sub.transport, "weekday": sub.weekday, "time": sub.local_time,
         "timezone": sub.timezone, "group_id": sub.work_group_id, "level": sub.level, "full": sub.quiet_full, "enabled": sub.enabled,
-        "reason": sub.disabled_reason,
+        "reason": sub.disabled_reason, "chart": sub.chart,
     }  # fmt: skip
 
 
@@ -120,13 +121,13 @@ class DigestMixin:
 
     def subscribe(
         self: _HasConnection, ws: str, channel: str, transport: str, weekday: int, local_time: str, timezone: str, group_id: int | None,
-        level: int, quiet_full: bool, address: dict | None, actor: str,
+        level: int, quiet_full: bool, address: dict | None, actor: str, chart: bool = False,
     ) -> Subscription:  # fmt: skip
         """Subscribe the channel, or change (and re-enable) its subscription; audited when anything changed."""
         now = self.clock()
         values = dict(
             transport=transport, weekday=weekday, local_time=local_time, timezone=timezone, work_group_id=group_id, level=level,
-            quiet_full=quiet_full, enabled=True, disabled_reason=None, address=address, created_by=actor, updated_at=now,
+            quiet_full=quiet_full, enabled=True, disabled_reason=None, address=address, created_by=actor, updated_at=now, chart=chart,
         )  # fmt: skip
         key = and_(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
         with self._connection(write=True) as c:
