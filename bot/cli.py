@@ -214,7 +214,7 @@ def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store
     store.clock = lambda: now  # the whole run happens at the given moment
     report = run_due(ctx, store, digest_deliverers(load_settings(), ctx), now)
-    print(f"digests: {report}", file=sys.stderr)
+    print(f"digests: {report}", file=sys.stderr)  # reminders too: "digests: sent 2; reminders: sent 5"
     return 0
 
 
@@ -294,7 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest = sub.add_parser("digest", help="weekly digests")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
-    due = digest_sub.add_parser("run-due", help="send every digest that is due and exit (for cron; --now fixes the clock)")
+    due = digest_sub.add_parser(
+        "run-due", help="send every weekly digest and evidence reminder that is due and exit (for cron; --now fixes the clock)"
+    )
     due.add_argument("--now", help="the current time, ISO 8601 with offset (default: now)")
     due.set_defaults(func=cmd_digest_run_due, needs_store=True)
     feedback = sub.add_parser("feedback", help="what people said of answers (👍/👎)")
@@ -353,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
 def _known_failure(exc: Exception) -> int | None:
     """The exit status for a failure that has words for the person (after saying them), or None. Imported here: had these
     modules not been loaded, they could not have raised."""
+    from bot.settings import SettingError
     from handlers import UserError
     from store import StoreUnavailable
     from store.db import BadDatabaseURL, DatabaseRefused
@@ -360,6 +363,8 @@ def _known_failure(exc: Exception) -> int | None:
     if isinstance(exc, UserError):
         print(exc, file=sys.stderr)
         return 1
+    if isinstance(exc, SettingError):
+        return _cannot_start(str(exc))
     if isinstance(exc, BadDatabaseURL):
         return _cannot_start(f"CMMI_DATABASE_URL is not a valid database URL: {exc}.")
     if isinstance(exc, DatabaseRefused):

@@ -1,8 +1,9 @@
-"""Sending weekly digests: find what is due, claim it in the database, deliver, record the outcome.
+"""Sending weekly digests and evidence reminders: find what is due, claim it in the database, deliver, record the outcome.
 
 `run_due` is the whole job and is safe to run anywhere at any time: from `cmmi-bot digest run-due`
 (cron), from the loop `cmmi-bot serve` starts, from several replicas at once. The (subscription,
-period) claim row makes each week's digest go out once; the clock is passed in, never read here.
+period) claim row makes each week's digest go out once, and the (workspace, owner, period) claim row each
+owner's reminder; the clock is passed in, never read here.
 """
 
 from __future__ import annotations
@@ -14,24 +15,35 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from handlers import Context, Reply
 from handlers.digest import DigestBatch, DigestScope
 from handlers.schedule import Weekly, period_key
-from store import Claim, Store, StoreUnavailable, Subscription
+from handlers.support.freshness import build_reminder
+from handlers.support.review import workspace_review
+from store import Claim, ReminderClaim, Store, StoreUnavailable, Subscription
 
 log = logging.getLogger("cmmi_bot.scheduler")
 
 STALE_CLAIM = timedelta(minutes=10)  # a claim older than this, not sent, was left by a crashed sender
 LATE_AFTER = timedelta(minutes=15)  # sent this long after its slot, a digest says it is late
 SKIP_AFTER = timedelta(days=7)  # more than a week late: skipped and recorded instead
+# Evidence reminders go out once a week from Monday 09:00 UTC. One fixed slot for everyone: the store keeps no owner's
+# time zone, and a slot that depends on a look-up (Slack's users.info) could differ between replicas and so between
+# claims. Monday morning in Europe and Africa, Monday evening in Asia-Pacific, before dawn in the Americas: a DM
+# waits to be read, and 09:00 UTC is nowhere in the 02:00-03:00 hour that clock changes move.
+REMINDER_SLOT = Weekly(0, "09:00", "UTC")
 
 
 class ChannelGone(Exception):
     """The transport can no longer post to the channel (archived, bot removed): stop trying."""
+
+
+class OwnerGone(Exception):
+    """The owner cannot be reached any more (left the workspace, account deactivated): their reminder is skipped."""
 
 
 class Deliverer(Protocol):
@@ -43,13 +55,30 @@ class Deliverer(Protocol):
         """After taking over a crashed sender's claim: the message reference if it did post."""
 
 
+@runtime_checkable
+class ReminderDeliverer(Protocol):
+    """What a transport's deliverer offers to send weekly evidence reminders (a transport without it sends none)."""
+
+    def remind(self, workspace_id: str, user_id: str, reply: Reply, period: str) -> str | None:
+        """Send the reminder to the owner privately; return a reference to the message. Raise OwnerGone when the
+        owner has left or cannot be written to; anything else is treated as temporary and retried."""
+
+    def already_reminded(self, workspace_id: str, user_id: str, period: str, since: datetime) -> str | None:
+        """After taking over a crashed sender's claim: the message reference if it did send."""
+
+
 @dataclass
 class RunReport:
-    outcomes: Counter = field(default_factory=Counter)
+    outcomes: Counter = field(default_factory=Counter)  # digests
     sent: list[tuple[int, str]] = field(default_factory=list)
+    reminders: Counter = field(default_factory=Counter)
+    reminded: list[tuple[str, str, str]] = field(default_factory=list)  # (workspace, owner, period)
 
     def __str__(self) -> str:
-        return ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "nothing due"
+        digests = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "nothing due"
+        if not self.reminders:
+            return digests
+        return f"{digests}; reminders: " + ", ".join(f"{k} {v}" for k, v in sorted(self.reminders.items()))
 
 
 def worker_id() -> str:
@@ -57,7 +86,7 @@ def worker_id() -> str:
 
 
 def run_due(ctx: Context, store: Store, deliverers: Mapping[str, Deliverer], now: datetime, worker: str | None = None) -> RunReport:
-    """Send every digest due at `now` that nobody has sent yet.
+    """Send every digest due at `now` that nobody has sent yet, then this week's evidence reminders.
 
     One subscription never stops the others: one whose schedule cannot be worked out (say a time zone
     saved by a replica with newer tzdata) is paused with the reason; any other failure is logged and
@@ -88,9 +117,96 @@ def run_due(ctx: Context, store: Store, deliverers: Mapping[str, Deliverer], now
         except Exception:
             log.warning("digest for subscription %s failed", sub.id, exc_info=True)
             report.outcomes["error"] += 1
-    if report.outcomes:
+    remind_due(ctx, store, deliverers, now, worker, report)
+    if report.outcomes or report.reminders:
         log.info("digest run at %s: %s", now.isoformat(), report)
     return report
+
+
+def transport_of(workspace_id: str) -> str:
+    """The transport a workspace belongs to: 'slack:T0123' is Slack's, 'teams:<tenant>' Teams'; one without a
+    prefix ('local', the console's) is the console's."""
+    prefix, colon, _ = workspace_id.partition(":")
+    return prefix if colon else "console"
+
+
+def remind_due(ctx: Context, store: Store, deliverers: Mapping[str, object], now: datetime, worker: str, report: RunReport) -> None:
+    """This week's reminders: every owner of live evidence past its review date or due within 30 days gets one message
+    listing it, once per week (from REMINDER_SLOT), whichever process gets there first. Evidence logged after the
+    week's slot waits for the next week, so logging old evidence does not set off a message the same day."""
+    slot = REMINDER_SLOT.latest_slot(now)
+    period = period_key(slot)
+    for ws in store.freshness.workspaces():
+        try:
+            _remind_workspace(ctx, store, deliverers, ws, now, slot, period, worker, report)
+        except StoreUnavailable:
+            raise  # the database is shared: no other workspace can be served either
+        except Exception:
+            log.warning("evidence reminders in workspace %s failed", ws, exc_info=True)
+            report.reminders["error"] += 1
+
+
+def _remind_workspace(ctx, store: Store, deliverers, ws: str, now, slot, period: str, worker: str, report: RunReport) -> None:
+    review = workspace_review(ctx.review_months, store, ws, now.date())
+    # Who is due is decided as of the week's slot, so the list cannot grow as the week's days pass (a Thursday run
+    # must not find owners the Monday run did not); what each item says is as of now.
+    before = replace(review, today=slot.date()).due_soon_before
+    owners = store.freshness.owners_due(workspace_id=ws, before=before, created_before=slot)
+    if not owners:
+        return
+    transport = transport_of(ws)
+    deliverer = deliverers.get(transport)
+    if not isinstance(deliverer, ReminderDeliverer):
+        report.reminders["no transport"] += len(owners)
+        return
+    done = store.reminders.finished(workspace_id=ws, period=period)
+    for owner in owners:
+        if owner in done:
+            continue
+        try:
+            _remind(ctx, store, deliverer, ws, owner, transport, review, before, slot, period, worker, report)
+        except StoreUnavailable:
+            raise
+        except Exception:  # one owner never stops the others
+            log.warning("evidence reminder in workspace %s failed", ws, exc_info=True)
+            report.reminders["error"] += 1
+
+
+def _remind(ctx, store: Store, deliverer: ReminderDeliverer, ws, owner, transport, review, before, slot, period, worker, report) -> None:
+    claim = store.reminders.claim(
+        workspace_id=ws, user_id=owner, transport=transport, period=period, worker=worker, stale_after=STALE_CLAIM
+    )
+    if claim is None:
+        report.reminders["taken by another"] += 1
+        return
+    try:
+        if claim.taken_over:
+            ref = deliverer.already_reminded(ws, owner, period, slot)
+            if ref:
+                _finish(store, claim, worker, ref, report, "recovered")
+                return
+        items = store.freshness.due(workspace_id=ws, before=before, created_by=owner, created_before=slot)
+        if not items:  # renewed or removed since the owners were listed
+            store.reminders.mark_skipped(claim, worker, "nothing due any more")
+            return
+        ref = deliverer.remind(ws, owner, build_reminder(ctx.model, items, review), period)
+    except OwnerGone as exc:
+        store.reminders.mark_skipped(claim, worker, f"owner has left the workspace ({exc})")
+        log.info("evidence reminder in workspace %s skipped: the owner has left (%s)", ws, exc)
+        report.reminders["owner gone"] += 1
+        return
+    except Exception as exc:
+        log.warning("evidence reminder in workspace %s failed, will retry", ws, exc_info=True)
+        store.reminders.release(claim, worker, f"{type(exc).__name__}: {exc}")
+        report.reminders["retry"] += 1
+        return
+    _finish(store, claim, worker, ref, report, "sent")
+
+
+def _finish(store: Store, claim: ReminderClaim, worker: str, ref: str | None, report: RunReport, outcome: str) -> None:
+    store.reminders.mark_sent(claim, worker, ref)
+    report.reminders[outcome] += 1
+    report.reminded.append((claim.workspace_id, claim.user_id, claim.period))
 
 
 def _pause(store: Store, sub: Subscription, weekly: Weekly, exc: Exception, report: RunReport) -> None:
@@ -130,8 +246,8 @@ def _send(ctx, store, deliverer, sub, claim: Claim, slot, previous, late, worker
                 store.mark_sent(claim, worker, ref)
                 report.outcomes["recovered"] += 1
                 return
-        reply = content.build(DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full), previous, slot, late)
-        ref = deliverer.deliver(sub, reply, claim.period)
+        scope = DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart)
+        ref = deliverer.deliver(sub, content.build(scope, previous, slot, late), claim.period)
     except ChannelGone as exc:
         store.mark_failed(claim, worker, f"channel gone: {exc}")
         store.disable_subscription(sub.id, f"the bot can no longer post here ({exc})")
@@ -168,7 +284,7 @@ class SchedulerThread(threading.Thread):
 
 
 class ConsoleDeliverer:
-    """Digests for console subscriptions: printed, for local use and trying things out."""
+    """Digests for console subscriptions and reminders for console workspaces: printed, for local use and trying things out."""
 
     def __init__(self, render: Callable[[Reply], str], write: Callable[[str], object]) -> None:
         self.render, self.write = render, write
@@ -178,4 +294,11 @@ class ConsoleDeliverer:
         return f"console:{sub.channel_id}:{period}"
 
     def already_delivered(self, sub: Subscription, period: str, since: datetime) -> str | None:
+        return None
+
+    def remind(self, workspace_id: str, user_id: str, reply: Reply, period: str) -> str | None:
+        self.write(f"[reminder for {user_id} · {period}]\n{self.render(reply)}\n")
+        return f"console:{workspace_id}:{user_id}:{period}"
+
+    def already_reminded(self, workspace_id: str, user_id: str, period: str, since: datetime) -> str | None:
         return None

@@ -90,7 +90,17 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "How often `cmmi-bot serve` checks for weekly digests that are due, in seconds; 0 turns the in-process check off (use cron).",
     ),
+    Setting(
+        "CMMI_EVIDENCE_REVIEW_MONTHS",
+        "12",
+        "Evidence is due for review this many months (1-120) after its date or its last 'still valid'; "
+        "a workspace's admins can choose their own with `settings review-months N`.",
+    ),
 )
+
+
+class SettingError(ValueError):
+    """A setting with a value cmmi-bot cannot use; the message names it and says what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -126,3 +136,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every known setting from the environment (or a given mapping), falling back to defaults."""
     env = os.environ if environ is None else environ
     return Settings({s.name: env.get(s.name, s.default) for s in SETTINGS}, frozenset(s.name for s in SETTINGS if s.name in env))
+
+
+def review_months(settings: Settings) -> int:
+    """CMMI_EVIDENCE_REVIEW_MONTHS as a number of months; raises SettingError."""
+    value = settings["CMMI_EVIDENCE_REVIEW_MONTHS"].strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= 120):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise SettingError(f"CMMI_EVIDENCE_REVIEW_MONTHS must be a whole number of months from 1 to 120, not {shown!r}.")
+    return int(value)

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from bot.settings import Settings, database_url
+from bot.settings import Settings, database_url, review_months
 
 if TYPE_CHECKING:  # the core is imported when a context is built: `cmmi-bot ask --json` needs no database layer
     from handlers import Context
@@ -180,12 +180,14 @@ def build_store(settings: Settings) -> Store:
 
 
 def build_context(settings: Settings, with_store: bool = True) -> Context:
+    """Raises SettingError for a setting it cannot use, before opening anything."""
     from handlers import Context
 
+    months = review_months(settings)
     store = build_store(settings) if with_store else None  # first: a database that cannot be used fails fast
     model, index = build_model_index()
     log.info("model %s %s loaded: %s", model.name, model.version, model.counts())
-    return Context(model=model, index=index, store=store)
+    return Context(model=model, index=index, store=store, review_months=months)
 
 
 def build_model_index() -> tuple[Model, ModelIndex]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
-from handlers import ask, digest, evidence, export, feedback, gaps, group, help, home, rate, status
+from handlers import ask, digest, evidence, export, feedback, gaps, group, help, home, rate, settings, status
 from handlers.args import check_request
 from handlers.core import (
     Action,
@@ -38,6 +38,7 @@ COMMANDS: dict[str, ModuleType] = {
     "group": group,
     "export": export,
     "digest": digest,
+    "settings": settings,
     "home": home,
     "feedback": feedback,
     "help": help,

@@ -176,3 +176,4 @@ class Context:
     model: Model
     index: ModelIndex
     store: Store | None = None
+    review_months: int = 12  # evidence is due for review this many months after its date, unless the workspace says otherwise

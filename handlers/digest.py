@@ -4,14 +4,15 @@ Examples:
   digest
   digest on
   digest on friday 16:30 Europe/Berlin --group "Service Desk" --level ML2
+  digest on --chart
   digest preview
   digest now
   digest off
 `digest on` subscribes this channel (default: Mondays 09:00 in your time zone, or UTC; ML3; the whole
 workspace, or --group NAME). The digest says what changed in the week (evidence added and removed,
 ratings, who contributed), evidence coverage towards the level and its change since last week, the top
-gaps, evidence more than a year old, and a next step. A week without changes gets one line unless the
-subscription says --full. Each subscribed week is sent once; a digest the bot missed while down is sent
+gaps, the oldest evidence past its review date, and a next step; with --chart, the readiness heatmap too.
+A week without changes gets one line unless the subscription says --full. Each subscribed week is sent once; a digest the bot missed while down is sent
 late when it is back, marked late, and one more than a week late is skipped.
 On the nights the clocks change, a time that happens twice (the repeated hour in autumn) is sent at its
 first occurrence, and a time the clocks skip (spring) is sent the moment they jump past it. A digest the
@@ -26,18 +27,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.args import need_store, resolve_group, split_words, take_options
-from handlers.core import Context, Inline, Person, Reply, Request, Section, Text, UserError
+from handlers.core import Attachment, Context, Inline, Person, Reply, Request, Section, Text, UserError
 from handlers.gaps import find_gaps
 from handlers.readiness import Readiness, Snapshot, Target, percent
 from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
-from store import Group, RatingItem, Store, Subscription
+from handlers.support.freshness import due_line, review_of
+from handlers.support.heatmap import render_heatmap
+from handlers.support.review import Review
+from store import DueItem, Group, RatingItem, Store, Subscription
 from store.digests import WorkspaceWeek
 
-USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] | digest off | digest preview | digest now"
-WRITES = frozenset({"on", "off", "--full"})  # verbs that change stored data (see handlers.writes)
+USAGE = "digest on [DAY] [HH:MM] [TIME ZONE] [--group NAME] [--level ML2|ML3] [--full] [--chart] | digest off | digest preview | digest now"
+WRITES = frozenset({"on", "off", "--full", "--chart"})  # verbs that change stored data (see handlers.writes)
+FLAGS = ("full", "chart")  # options written alone
 TOP_GAPS = 5
-STALE_AFTER_DAYS = 365
-STALE_SAMPLE = 5  # evidence items more than a year old named in a digest
+OLDEST = 5  # evidence items to review named in a digest
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class DigestScope:
     group_id: int | None
     level: int
     quiet_full: bool
+    chart: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,23 +66,24 @@ class DigestFacts:
     groups: tuple[Group, ...]  # in name order, as store.list_groups gives them
     ratings: dict[tuple[int, str], RatingItem]
     week: WorkspaceWeek
-    stale: dict[int, tuple[int, list[tuple]]]  # per group: evidence more than a year old at week_end, and the oldest
+    review: Review  # the workspace's review period, as of week_end
+    due: dict[int, tuple[int, list[DueItem]]]  # per group: evidence past its review date, and its OLDEST oldest
 
     @classmethod
-    def load(cls, store: Store, workspace_id: str, week_start: datetime, week_end: datetime) -> DigestFacts:
+    def load(cls, ctx: Context, store: Store, workspace_id: str, week_start: datetime, week_end: datetime) -> DigestFacts:
         groups = tuple(store.list_groups(workspace_id))
         ratings = store.current_ratings(workspace_id)
         week = store.workspace_week(workspace_id, week_start, week_end)
-        stale = store.stale_by_group(workspace_id, (week_end - timedelta(days=STALE_AFTER_DAYS)).date(), sample=STALE_SAMPLE)
-        return cls(workspace_id, week_start, week_end, groups, ratings, week, stale)
+        review = review_of(ctx, store, workspace_id, week_end.date())
+        due = store.due_by_group(workspace_id, review.needs_review_before, sample=OLDEST)
+        return cls(workspace_id, week_start, week_end, groups, ratings, week, review, due)
 
-    def stale_evidence(self, group_id: int | None) -> tuple[int, list[tuple[int, str, str]]]:
-        """What store.stale_evidence would say for the workspace or one group: how many, and the oldest (id, practice, group)."""
-        parts = [self.stale[group_id]] if group_id is not None and group_id in self.stale else []
-        if group_id is None:
-            parts = list(self.stale.values())
-        oldest = sorted((e for _, examples in parts for e in examples), key=lambda e: (e[3], e[0]))[:STALE_SAMPLE]
-        return sum(n for n, _ in parts), [e[:3] for e in oldest]
+    def due_evidence(self, group_ids: set[int]) -> tuple[int, list[DueItem]]:
+        """What store.freshness.due says for these groups: how many items are past their review date, and the OLDEST
+        oldest (by base date, then number). A workspace's oldest are among its groups' oldest."""
+        parts = [self.due[g] for g in group_ids if g in self.due]
+        oldest = sorted((item for _, items in parts for item in items), key=lambda i: (i.base, i.id))[:OLDEST]
+        return sum(n for n, _ in parts), oldest
 
     def snapshot(self, ctx: Context, group: Group | None) -> Snapshot:
         """What Snapshot.load would read for the workspace, or for one of its groups."""
@@ -104,7 +110,7 @@ class DigestBatch:
     def build(self, scope: DigestScope, week_start: datetime, week_end: datetime, late: bool = False) -> Reply:
         facts = self._facts
         if facts is None or (facts.workspace_id, facts.week_start, facts.week_end) != (scope.workspace_id, week_start, week_end):
-            facts = self._facts = DigestFacts.load(self.store, scope.workspace_id, week_start, week_end)
+            facts = self._facts = DigestFacts.load(self.ctx, self.store, scope.workspace_id, week_start, week_end)
             self._built = {}
         key = (scope, late)
         if key not in self._built:
@@ -119,7 +125,7 @@ def build_digest(
     """The digest for the week [week_start, week_end). Counting happens in the database, once per workspace and week
     (`facts`, read here when not given)."""
     ws = scope.workspace_id
-    facts = facts or DigestFacts.load(store, ws, week_start, week_end)
+    facts = facts or DigestFacts.load(ctx, store, ws, week_start, week_end)
     groups = {g.id: g for g in facts.groups}
     group = groups.get(scope.group_id) if scope.group_id is not None else None
     target = Target(level=scope.level)
@@ -134,6 +140,13 @@ def build_digest(
     titles = {p.key: p.title for p in readiness.practices}
     who = group.name if group else "the workspace"
     late_mark = " (late)" if late else ""
+    review = facts.review
+    stale_total, stale = facts.due_evidence(group_ids)
+    attachments = ()
+    if scope.chart:
+        png = render_heatmap(readiness, today=week_end.date(), title=f"ML{scope.level} readiness: {who}")
+        name = f"cmmi-readiness-ML{scope.level}-{week_end.date().isoformat()}.png"
+        attachments = (Attachment(filename=name, media_type="image/png", content=png, title=f"ML{scope.level} readiness, {who}"),)
     headline = f"ML{scope.level} evidence {percent(covered, total)}, {covered - before:+d} since last week"
     next_step = (
         f"Next step: log evidence for {gaps[0][1]} {titles[gaps[0][1]]} ({gaps[0][0]}), e.g. evidence add {gaps[0][1]} LINK what it shows"
@@ -141,10 +154,20 @@ def build_digest(
         else f"Next step: every ML{scope.level} practice has evidence; rate the ones still unrated (status ML{scope.level})."
     )
     title = f"Weekly CMMI digest for {who}{late_mark}"
-    data = {"covered": covered, "total": total, "change": covered - before, "quiet": activity.quiet, "gaps": len(gaps)}
+    data = {
+        "covered": covered,
+        "total": total,
+        "change": covered - before,
+        "quiet": activity.quiet,
+        "gaps": len(gaps),
+        "stale": stale_total,
+    }
     if activity.quiet and not scope.quiet_full:
         line = f"No changes this week. {headline}." + (f" Top gap: {gaps[0][1]} {titles[gaps[0][1]]}." if gaps else "")
-        return Reply(text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True)
+        line += f" {stale_total} evidence item(s) past their review date, the oldest #{stale[0].id}." if stale else ""
+        return Reply(
+            text=f"{title}: {line}", sections=(Section(title=title, body=line),), data=data, in_channel=True, attachments=attachments
+        )
     changes: Text = "No changes this week."
     if not activity.quiet:
         counts = f"{activity.added} evidence added, {activity.removed} removed, {activity.ratings} rating(s) given"
@@ -162,18 +185,16 @@ def build_digest(
         if gaps
         else Section(title="Top gaps", body=f"None: every ML{scope.level} practice in scope has evidence and none is rated PI or NI."),
     ]
-    stale_total, stale = facts.stale_evidence(scope.group_id)
-    if stale_total:
+    if stale:
         sections.append(
             Section(
-                title=f"Evidence more than a year old: {stale_total}",
-                items=tuple(f"#{i} {key} · {name}" for i, key, name in stale),
-                note="It may need refreshing before the appraisal.",
+                title=f"Evidence past its review date: {stale_total}" + (f", the oldest {OLDEST}" if stale_total > OLDEST else ""),
+                items=tuple(due_line(i, review) for i in stale[:OLDEST]),
+                note=f"Reviewed every {review.months} months. Still valid? evidence renew N; gaps ML{scope.level} lists them all.",
             )
         )
     sections.append(Section(body=next_step))
-    data["stale"] = stale_total
-    return Reply(text=f"{title}: {headline}", sections=tuple(sections), data=data, in_channel=True)
+    return Reply(text=f"{title}: {headline}", sections=tuple(sections), data=data, in_channel=True, attachments=attachments)
 
 
 def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> str:
@@ -181,6 +202,7 @@ def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> st
     group = next((g.name for g in store.list_groups(sub.workspace_id) if g.id == sub.work_group_id), None) if sub.work_group_id else None
     what = f"{group}, ML{sub.level}" if group else f"the whole workspace, ML{sub.level}"
     quiet = "full report even in quiet weeks" if sub.quiet_full else "one line in quiet weeks"
+    quiet += ", with the readiness chart" if sub.chart else ""
     if weekly.problem():  # saved elsewhere (another replica, newer tzdata): say what it is, not when it is due
         day = f"{DAYS[sub.weekday].capitalize()}s" if sub.weekday in range(7) else "Weekly"
         return f"{day} at {sub.local_time} {sub.timezone} for {what} ({quiet})."
@@ -202,11 +224,11 @@ def clock_note(weekly: Weekly, now: datetime) -> str:
 
 
 def _scope(sub: Subscription) -> DigestScope:
-    return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full)
+    return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart)
 
 
 def _on(words: list[str], request: Request, ctx: Context, store: Store, before: Subscription | None) -> Reply:
-    positional, options = take_options(words, ("group", "level", "full"), USAGE)
+    positional, options = take_options(words, ("group", "level", *FLAGS), USAGE)
     weekday, local_time, zone = 0, "09:00", None
     for word in positional:
         day, time = parse_day(word), parse_time(word)
@@ -223,10 +245,11 @@ def _on(words: list[str], request: Request, ctx: Context, store: Store, before: 
     if level_text not in ("ML2", "ML3", "ML4", "ML5"):
         raise UserError(f"--level must be ML2, ML3, ML4 or ML5, not '{options['level']}'.")
     quiet_full = options.get("full", "no").lower() in ("yes", "true", "on", "1")
+    chart = options.get("chart", "no").lower() in ("yes", "true", "on", "1")
     group = resolve_group(ctx, request, options["group"], USAGE) if "group" in options else None
     sub = store.subscribe(
         request.workspace_id, request.channel_id, request.transport, weekday, local_time, zone, group.id if group else None,
-        int(level_text[2]), quiet_full, request.address, request.user_id,
+        int(level_text[2]), quiet_full, request.address, request.user_id, chart=chart,
     )  # fmt: skip
     now = store.clock()
     described = describe(sub, ctx, store, now)
@@ -244,9 +267,9 @@ def handle(request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     words = split_words(request.text)[1:]
     verb = words[0].lower() if words else ""
-    if verb == "--full":  # "digest on --full" reads naturally; keep the flag a value option
+    if verb in ("--full", "--chart"):  # "digest --chart" reads naturally; keep the flags value options
         verb = "on"
-    words = [w if w.lower() != "--full" else "--full=yes" for w in words]
+    words = [f"{w.lower()}=yes" if w.lower() in ("--full", "--chart") else w for w in words]
     sub = store.subscription(request.workspace_id, request.channel_id)
     if verb == "":
         if sub is None:

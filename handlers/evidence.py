@@ -1,4 +1,4 @@
-"""evidence add|list|show|remove: objective evidence for a practice, per work group.
+"""evidence add|list|show|remove|renew: objective evidence for a practice, per work group.
 
 Examples:
   evidence add WMC.SP1.6 https://wiki.example.com/weekly-review minutes of the weekly review
@@ -9,11 +9,13 @@ Examples:
   evidence list --page 2
   evidence show 12
   evidence remove 12
+  evidence renew 12                (still valid: its review period starts again today)
   evidence form WMC.SP1.6          (the same as a form: Slack and Teams open it as a dialog)
 Kinds: artifact (a document, ticket, record or link; the default) or affirmation (a statement by the
 people who do the work). A generic practice names its process area: WMC.GP2.8 or GP2.8 --pa WMC.
 The work group is --group NAME, or the one bound to the channel with `group use NAME`.
-Anyone may add and read evidence; only its author or a workspace admin may remove it.
+Anyone may add and read evidence; only its author or a workspace admin may remove or renew it.
+Evidence is due for review some months after its date or its last renewal: 12 unless changed (see settings).
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ from handlers.args import (
     take_options,
 )
 from handlers.core import Action, Choice, Context, Field, Form, FormError, Link, Person, Reply, Request, Section, Text, UserError
+from handlers.support import freshness
 from handlers.support.actions import Kind, pa_filter, pages, quoted
 from store import KINDS, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 from store.repo import MAX_ROW_ID
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
 USAGE_FORM = "evidence form [PRACTICE]"
-WRITES = frozenset({"add", "remove"})  # verbs that change stored data (see handlers.writes)
+WRITES = frozenset({"add", "remove", "renew"})  # verbs that change stored data (see handlers.writes)
 USAGE_LIST = "evidence list [PRACTICE|PA] [--group NAME] [--page N]"
 PAGE_SIZE = 20
 MAX_PAGE = 9999  # what a page button can carry (handlers.support.actions)
@@ -367,11 +370,15 @@ def _remove(words: list[str], request: Request, ctx: Context) -> Reply:
     )
 
 
-SUBCOMMANDS = {"add": _add, "list": _list, "show": _show, "remove": _remove, "form": _form}
+def _renew(words: list[str], request: Request, ctx: Context) -> Reply:
+    return freshness.renew(request, ctx, need_store(ctx), _evidence_id(words, "renew"))
+
+
+SUBCOMMANDS = {"add": _add, "list": _list, "show": _show, "remove": _remove, "form": _form, "renew": _renew}
 
 
 def handle(request: Request, ctx: Context) -> Reply:
     words = split_words(request.text)[1:]
     if not words or words[0].lower() not in SUBCOMMANDS:
-        raise UserError(f"Use evidence add, list, show or remove. For example: {USAGE_ADD}")
+        raise UserError(f"Use evidence add, list, show, remove or renew. For example: {USAGE_ADD}")
     return SUBCOMMANDS[words[0].lower()](words[1:], request, ctx)

@@ -1,23 +1,34 @@
-"""export [PA|MLn] [--group NAME]: the evidence matrix as CSV for the appraisal team.
+"""export [PA|MLn] [--group NAME] [--format xlsx|csv] [--audit]: the evidence workbook for the appraisal team.
 
 Examples:
   export
   export ML3 --group "Service Desk"
-One row per practice in scope and work group: process area, goal, practice, work group, current rating and
-note, and every piece of evidence (number, kind, date, link, note). Opens in any spreadsheet.
-Without a target the matrix covers every process area (ML5 scope).
+  export WMC --audit
+  export ML2 --format csv
+The workbook (XLSX) has a Summary sheet (readiness per maturity level, process area and goal, the suggested
+roll-up and the rules applied), a Matrix (practices x work groups: the rating and evidence count, coloured by
+rating, practices without evidence flagged), the Evidence (one row per item with its link, review-by date and
+review status) and, with --audit, the Audit log of that evidence and those ratings.
+--format csv writes the flat matrix instead: one row per practice and work group, for scripts.
+Without a target it covers every process area (ML5 scope).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
-from handlers.core import Attachment, Context, Reply, Request, Section
-from handlers.readiness import Readiness, Target, report_request
+from handlers.core import Attachment, Context, Reply, Request, Section, UserError
+from handlers.readiness import Readiness, Snapshot, Target, report_request
 from handlers.support.cells import cell
+from handlers.support.freshness import review_of
+from handlers.support.workbook import build_workbook
+from store import Group, Store
 
-USAGE = "export [PA|MLn] [--group NAME]"
+USAGE = "export [PA|MLn] [--group NAME] [--format xlsx|csv] [--audit]"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = {"xlsx": XLSX, "csv": "text/csv"}
 HEADER = (
     "process_area",
     "process_area_name",
@@ -32,10 +43,7 @@ HEADER = (
 )
 
 
-def handle(request: Request, ctx: Context) -> Reply:
-    asked = report_request(request, ctx, USAGE)
-    store, target, group, ws = asked.store, asked.target or Target(level=5), asked.group, request.workspace_id
-    readiness = Readiness.load(ctx, store, ws, target, group)
+def _csv(ctx: Context, store: Store, ws: str, readiness: Readiness, group: Group | None) -> bytes:
     keys = {p.key for p in readiness.practices}
     evidence: dict[tuple[int, str], list[str]] = {}
     for item in reversed(store.list_evidence(ws, group.id if group else None)):
@@ -45,35 +53,63 @@ def handle(request: Request, ctx: Context) -> Reply:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
-    rows = 0
     for p in readiness.practices:
         for g in readiness.groups:
             rating = readiness.ratings.get((g.id, p.key))
             items = evidence.get((g.id, p.key), [])
             row = (
-                p.pa,
-                ctx.model.pa(p.pa).name,
-                p.goal_key,
-                p.key,
-                p.title,
-                g.name,
-                rating.value if rating else "",
-                rating.note if rating else "",
-                len(items),
-                "\n".join(items),
-            )
+                p.pa, ctx.model.pa(p.pa).name, p.goal_key, p.key, p.title, g.name, rating.value if rating else "",
+                rating.note if rating else "", len(items), "\n".join(items),
+            )  # fmt: skip
             writer.writerow([cell(v) for v in row])
-            rows += 1
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx(ctx: Context, store: Store, ws: str, snapshot: Snapshot, readiness: Readiness, group: Group | None, audit: bool) -> bytes:
+    group_id = group.id if group else None
+    review = review_of(ctx, store, ws)
+    trail = None
+    if audit:
+        keys = {p.key for p in readiness.practices}
+        ids = {e.id for e in store.list_evidence(ws, group_id, include_removed=True) if e.practice_key in keys}
+        rated = {(g.id, k) for g in readiness.groups for k in keys}
+        trail = store.audit_trail.for_scope(workspace_id=ws, evidence_ids=ids, rating_keys=rated)
+    return build_workbook(
+        ctx.model, snapshot, readiness.target, store.list_evidence(ws, group_id), review_months=review.months, today=review.today,
+        audit=trail, reviewed=store.freshness.reviewed(workspace_id=ws, group_id=group_id),
+    )  # fmt: skip
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    asked = report_request(request, ctx, USAGE, options=("format",), flags=("audit",))
+    store, target, group, ws = asked.store, asked.target or Target(level=5), asked.group, request.workspace_id
+    kind = asked.options.get("format", "xlsx").lower().lstrip(".")
+    if kind not in FORMATS:
+        raise UserError(
+            f"--format is xlsx (the workbook, the default) or csv (a flat table for scripts), not '{asked.options['format'][:40]}'."
+        )
+    if kind == "csv" and "audit" in asked.flags:
+        raise UserError("The audit log is a sheet of the workbook: use --audit without --format csv.")
+    snapshot = Snapshot.load(ctx, store, ws, group)
+    readiness = Readiness.of(ctx.model, snapshot, target)
+    rows = len(readiness.groups) * len(readiness.practices)
+    if kind == "csv":
+        content = _csv(ctx, store, ws, readiness, group)
+    else:
+        content = _xlsx(ctx, store, ws, snapshot, readiness, group, "audit" in asked.flags)
     day = store.clock().date().isoformat()
-    filename = f"cmmi-evidence-{target.label}{'-' + group.name.replace(' ', '_') if group else ''}-{day}.csv"
+    # Group names may hold / ( ) & and spaces: the file name keeps letters, digits, dots and dashes.
+    scope = "-" + re.sub(r"[^\w.-]+", "_", group.name).strip("_") if group else ""
+    filename = f"cmmi-evidence-{target.label}{scope}-{day}.{kind}"
+    what = "Evidence workbook" if kind == "xlsx" else "Evidence matrix"
     return Reply(
-        text=f"Evidence matrix {filename}: {rows} rows",
+        text=f"{what} {filename}: {rows} rows",
         sections=(
             Section(
-                title="Evidence matrix",
+                title=what,
                 body=f"{rows} rows ({len(readiness.groups)} work groups × {len(readiness.practices)} practices), as {filename}",
             ),
         ),
-        data={"filename": filename, "rows": rows},
-        attachments=(Attachment(filename=filename, media_type="text/csv", content=out.getvalue().encode("utf-8"), title=filename),),
+        data={"filename": filename, "rows": rows, "format": kind},
+        attachments=(Attachment(filename=filename, media_type=FORMATS[kind], content=content, title=filename),),
     )

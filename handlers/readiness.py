@@ -161,22 +161,35 @@ def next_level(model: Model, snapshot: Snapshot) -> Target:
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """What status, gaps and export were asked for: a target (or none) and a work group (or all)."""
+    """What status, gaps and export were asked for: a target (or none), a work group (or all), and their own options."""
 
     store: Store
     target: Target | None
     group: Group | None
+    options: dict[str, str] = field(default_factory=dict)  # the command's own --name VALUE options
+    flags: frozenset[str] = frozenset()  # the command's own --flag options that were given
 
 
 NO_GROUPS = 'No work groups yet. Start with: group add "Service Desk", then group use Service Desk in its channel.'
 
 
-def report_request(request: Request, ctx: Context, usage: str) -> ReportRequest:
-    """Parse `[PA|MLn] [--group NAME]`, the arguments every report takes."""
+def report_request(request: Request, ctx: Context, usage: str, options: tuple[str, ...] = (), flags: tuple[str, ...] = ()) -> ReportRequest:
+    """Parse `[PA|MLn] [--group NAME]`, the arguments every report takes, and the report's own `options` (with a value)
+    and `flags` (without one)."""
     store = need_store(ctx)
-    words, options = take_options(split_words(request.text)[1:], ("group",), usage)
+    words = split_words(request.text)[1:]
+    # A flag is written alone (--chart); take_options reads --name=VALUE, so give it one.
+    words = [
+        f"--{w.lstrip('-—–').lower()}=yes" if w.lstrip("-—–").lower() in flags and w.startswith(("--", "—", "–")) else w for w in words
+    ]
+    words, given = take_options(words, ("group", *options, *flags), usage)
+    for flag in flags:
+        if flag in given and given[flag] != "yes":
+            raise UserError(f"--{flag} takes no value. Usage: {usage}")
     target = parse_target(ctx, words, usage)
-    return ReportRequest(store, target, optional_group(ctx, request, options.get("group"), usage))
+    group = optional_group(ctx, request, given.get("group"), usage)
+    chosen = {k: v for k, v in given.items() if k in options}
+    return ReportRequest(store, target, group, chosen, frozenset(f for f in flags if f in given))
 
 
 def percent(covered: int, total: int) -> str:

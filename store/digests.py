@@ -15,6 +15,9 @@ from typing import Protocol
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.freshness import _BASE as DUE_BASE
+from store.freshness import _DUE_COLUMNS as DUE_COLUMNS
+from store.freshness import DueItem
 from store.schema import AuditEntry, DigestDelivery, DigestSubscription, Evidence, Rating, WorkGroup
 
 MAX_ATTEMPTS = 5
@@ -38,13 +41,14 @@ class Subscription:
     address: dict | None
     created_by: str
     created_at: datetime  # when the current schedule took effect: a change of day, time or zone moves it
+    chart: bool = False  # the readiness heatmap goes with the digest
 
 
 _SUB_COLUMNS = (
     DigestSubscription.id, DigestSubscription.workspace_id, DigestSubscription.channel_id, DigestSubscription.transport,
     DigestSubscription.weekday, DigestSubscription.local_time, DigestSubscription.timezone, DigestSubscription.work_group_id,
     DigestSubscription.level, DigestSubscription.quiet_full, DigestSubscription.enabled, DigestSubscription.disabled_reason,
-    DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at,
+    DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at, DigestSubscription.chart,
 )  # fmt: skip
 
 # Statements every scheduler run executes, built once: building them cost more than running them.
@@ -77,7 +81,7 @@ def _audited(sub: Subscription) -> dict[str, object]:
     return {
         "channel": sub.channel_id, "transport": sub.transport, "weekday": sub.weekday, "time": sub.local_time,
         "timezone": sub.timezone, "group_id": sub.work_group_id, "level": sub.level, "full": sub.quiet_full, "enabled": sub.enabled,
-        "reason": sub.disabled_reason,
+        "reason": sub.disabled_reason, "chart": sub.chart,
     }  # fmt: skip
 
 
@@ -164,13 +168,13 @@ class DigestMixin:
 
     def subscribe(
         self: _HasConnection, ws: str, channel: str, transport: str, weekday: int, local_time: str, timezone: str, group_id: int | None,
-        level: int, quiet_full: bool, address: dict | None, actor: str,
+        level: int, quiet_full: bool, address: dict | None, actor: str, chart: bool = False,
     ) -> Subscription:  # fmt: skip
         """Subscribe the channel, or change (and re-enable) its subscription; audited when anything changed."""
         now = self.clock()
         values = dict(
             transport=transport, weekday=weekday, local_time=local_time, timezone=timezone, work_group_id=group_id, level=level,
-            quiet_full=quiet_full, enabled=True, disabled_reason=None, address=address, created_by=actor, updated_at=now,
+            quiet_full=quiet_full, enabled=True, disabled_reason=None, address=address, created_by=actor, updated_at=now, chart=chart,
         )  # fmt: skip
         key = and_(DigestSubscription.workspace_id == ws, DigestSubscription.channel_id == channel)
         with self._connection(write=True) as c:
@@ -425,25 +429,21 @@ class DigestMixin:
             examples = [tuple(r) for r in c.execute(base.order_by(Evidence.evidence_date, Evidence.id).limit(sample))]
         return total, examples
 
-    def stale_by_group(self: _HasConnection, ws: str, older_than: date, sample: int = 5) -> dict[int, tuple[int, list[tuple]]]:
-        """Per work group: how much live evidence is dated before older_than, and its `sample` oldest (id, practice, group
-        name, date), in two queries for the whole workspace. The workspace's oldest are among its groups' oldest."""
-        where = (Evidence.workspace_id == ws, Evidence.removed_at.is_(None), Evidence.evidence_date < older_than)
+    def due_by_group(self: _HasConnection, ws: str, before: date, sample: int = 5) -> dict[int, tuple[int, list[DueItem]]]:
+        """Per work group: how much live evidence has a base date before `before` (past its review date), and the `sample`
+        oldest of it (by base date, then number), in two queries for the whole workspace. What freshness.due gives per
+        group, without a query per group or the whole list."""
+        where = (Evidence.workspace_id == ws, Evidence.removed_at.is_(None), DUE_BASE < before)
         counts = select(Evidence.work_group_id, func.count(Evidence.id)).where(*where).group_by(Evidence.work_group_id)
-        rank = func.row_number().over(partition_by=Evidence.work_group_id, order_by=(Evidence.evidence_date, Evidence.id))
-        ranked = (
-            select(Evidence.id, Evidence.practice_key, WorkGroup.name, Evidence.evidence_date, Evidence.work_group_id, rank.label("n"))
-            .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
-            .where(*where)
-            .subquery()
-        )
-        oldest = select(ranked.c.id, ranked.c.practice_key, ranked.c.name, ranked.c.evidence_date, ranked.c.work_group_id).where(
-            ranked.c.n <= sample
-        )
+        rank = func.row_number().over(partition_by=Evidence.work_group_id, order_by=(DUE_BASE, Evidence.id)).label("n")
+        ranked = select(*DUE_COLUMNS, rank).join(WorkGroup, WorkGroup.id == Evidence.work_group_id).where(*where).subquery()
+        fields = list(DueItem.__dataclass_fields__)
+        oldest = select(*(ranked.c[name] for name in fields)).where(ranked.c.n <= sample)
         with self._connection() as c:
-            found: dict[int, tuple[int, list[tuple]]] = {group: (int(n), []) for group, n in c.execute(counts)}
-            for evidence_id, key, name, dated, group in c.execute(oldest):
-                found[group][1].append((evidence_id, key, name, dated))
-        for _, examples in found.values():
-            examples.sort(key=lambda e: (e[3], e[0]))
+            found: dict[int, tuple[int, list[DueItem]]] = {group: (int(n), []) for group, n in c.execute(counts)}
+            for row in c.execute(oldest):
+                item = DueItem(**dict(zip(fields, row, strict=True)))
+                found[item.group_id][1].append(item)
+        for _, items in found.values():
+            items.sort(key=lambda i: (i.base, i.id))
         return found

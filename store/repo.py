@@ -17,11 +17,15 @@ from sqlalchemy import Connection, Engine, Select, bindparam, exists, func, inse
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from store.audit import AuditTrail
 from store.digests import DigestMixin
 from store.feedback import FeedbackStore
+from store.freshness import Freshness
 from store.inbox import Inbox, mark_applied
 from store.people import People
+from store.reminders import Reminders
 from store.schema import AuditEntry, ChannelBinding, Evidence, Rating, WorkGroup
+from store.settings import WorkspaceSettings
 from store.threads import Threads
 
 DEDUPE_WINDOW = timedelta(minutes=10)
@@ -174,6 +178,10 @@ class Store(DigestMixin):
         self.feedback = FeedbackStore(lambda: self.clock(), self._connection)
         self.people = People(lambda: self.clock(), self._connection)
         self.threads = Threads(lambda: self.clock(), self._connection)
+        self.freshness = Freshness(lambda: self.clock(), self._connection)
+        self.settings = WorkspaceSettings(lambda: self.clock(), self._connection)
+        self.reminders = Reminders(lambda: self.clock(), self._connection)
+        self.audit_trail = AuditTrail(self._connection)
 
     @contextmanager
     def _connection(self, write: bool = False) -> Iterator[Connection]:

@@ -1,7 +1,9 @@
-"""Weekly digests delivered to Slack: post with message metadata, and find that post again after a crashed sender."""
+"""Weekly digests delivered to Slack: post with message metadata, and find that post again after a crashed sender.
+A digest's chart goes in the digest's thread, uploaded after the post. (Evidence reminders: bot/slack/reminders.py.)"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +14,11 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
 from bot.slack import convert, render, slack_configured
+from bot.slack.reminders import SlackReminders
 from handlers import Context, Reply
 from store import Subscription
+
+log = logging.getLogger("cmmi_bot.slack")
 
 EVENT_TYPE = "cmmi_digest"
 # chat.postMessage / conversations.history errors that will not go away by retrying: the channel is gone or closed to the bot.
@@ -31,8 +36,8 @@ class NotInstalled(Exception):
     """OAuth: the subscription's workspace has no installation (never installed, or uninstalled)."""
 
 
-class SlackDeliverer:
-    """Posts digests with chat.postMessage; implements bot.scheduler.Deliverer.
+class SlackDeliverer(SlackReminders):
+    """Posts digests with chat.postMessage, and evidence reminders as DMs; implements bot.scheduler.Deliverer and ReminderDeliverer.
 
     One workspace: every call uses `client`'s bot token. OAuth (`installations` given): each call uses the bot token
     that the subscription's workspace (sub.workspace_id, 'slack:' and its team ID) installed, from the installation store."""
@@ -66,7 +71,24 @@ class SlackDeliverer:
             if gone is not None:
                 raise gone from None
             raise
-        return response.get("ts")
+        ts = response.get("ts")
+        self._attach(client, sub.channel_id, ts, reply)
+        return ts
+
+    def _attach(self, client: WebClient, channel: str, ts: str | None, reply: Reply) -> None:
+        """The digest's files (its chart) in its thread. Posted after the digest, so the digest keeps its layout and its
+        metadata (what finds it again after a crash); a failed upload is logged, never retried: that would post the
+        digest twice."""
+        for attachment in reply.attachments:
+            try:
+                client.files_upload_v2(
+                    channel=channel, thread_ts=ts, content=attachment.content, filename=attachment.filename,
+                    title=attachment.title or attachment.filename,
+                )  # fmt: skip
+            except SlackApiError as exc:
+                log.warning("could not upload a digest's %s to Slack (%s)", attachment.media_type, exc.response.get("error"))
+            except OSError as exc:
+                log.warning("could not upload a digest's %s to Slack (%s)", attachment.media_type, type(exc).__name__)
 
     def already_delivered(self, sub: Subscription, period: str, since: datetime) -> str | None:
         cursor: str | None = None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -18,17 +19,17 @@ from handlers import rollup
 from handlers.readiness import Readiness, Snapshot, Target
 from handlers.support import palette
 from handlers.support.cells import cell
-from handlers.support.review import review_by, review_status
+from handlers.support.review import CURRENT, DUE_SOON, NEEDS_REVIEW, review_by, review_status
 from model_data import Model
-from store import AuditItem, EvidenceItem
+from store import AuditItem, AuditRecord, EvidenceItem
 
 SHEETS = ("Summary", "Matrix", "Evidence", "Audit")
 MATRIX_FIXED = ("Process area", "Goal", "Practice", "Title", "Roll-up (all groups)")
 EVIDENCE_HEADER = (
     "ID", "Process area", "Practice", "Practice title", "Work group", "Kind", "Link", "Note", "Evidence date", "Logged by",
-    "Logged at (UTC)", "Review by", "Review status",
+    "Logged at (UTC)", "Still valid on", "Review by", "Review status",
 )  # fmt: skip
-AUDIT_HEADER = ("When (UTC)", "Actor", "Action", "Before", "After")
+AUDIT_HEADER = ("When (UTC)", "Actor", "Action", "What", "Before", "After")
 SUMMARY_HEADER = ("Kind", "ID", "Name", "Maturity level", "Practices", "Evidence (practice x group)", "Coverage", "Suggested roll-up")
 ROLLUP_COLOURS = {
     rollup.SATISFIABLE: palette.RATING_COLOURS[rollup.FI],
@@ -87,15 +88,20 @@ def build_workbook(
     *,
     review_months: int,
     today: date,
-    audit: Sequence[AuditItem] | None = None,
+    audit: Sequence[AuditItem | AuditRecord] | None = None,
+    reviewed: Mapping[int, date] | None = None,
 ) -> bytes:
     """The workbook for a target and the work groups in `snapshot`, as XLSX bytes. Evidence outside the target's
-    practices or those work groups is left out; the Audit sheet is there only when `audit` is given."""
+    practices or those work groups is left out; the Audit sheet is there only when `audit` is given. `reviewed`:
+    evidence number -> the day it was last confirmed still valid, when its review period starts from then."""
     readiness = Readiness.of(model, snapshot, target)
+    chosen = _in_scope(readiness, evidence)
+    renewed = reviewed or {}
+    statuses = [review_status(renewed.get(e.id, e.evidence_date), review_months, today) for e in chosen]
     sheets = [
-        _summary(model, snapshot, readiness, review_months, today),
+        _summary(model, snapshot, readiness, review_months, today, statuses),
         _matrix(readiness),
-        _evidence(readiness, evidence, review_months, today),
+        _evidence(readiness, chosen, statuses, renewed, review_months),
     ]
     if audit is not None:
         sheets.append(_audit(audit))
@@ -117,7 +123,7 @@ def _rollup_cell(value: str) -> _Cell:
     return _Cell(value, fill=ROLLUP_COLOURS.get(value) or palette.RATING_COLOURS.get(value))
 
 
-def _summary(model: Model, snapshot: Snapshot, readiness: Readiness, review_months: int, today: date) -> _Sheet:
+def _summary(model: Model, snapshot: Snapshot, readiness: Readiness, review_months: int, today: date, statuses: list[str]) -> _Sheet:
     groups = readiness.groups
     scope = f"work group {groups[0].name}" if len(groups) == 1 else f"{len(groups)} work groups"
     sheet = _Sheet("Summary", header_row=4, freeze="A5", widths={1: 16, 2: 12, 3: 44, 8: 22})
@@ -152,8 +158,15 @@ def _summary(model: Model, snapshot: Snapshot, readiness: Readiness, review_mont
     sheet.rows.append([])
     sheet.rows.append(
         [
-            f"Review: evidence is due for review {review_months} months after its date; "
-            "'due within 30 days' and 'needs review' (past its review-by date) are coloured in Evidence."
+            f"Review: evidence is due for review {review_months} months after its date, or after the day it was last confirmed "
+            "still valid; 'due within 30 days' and 'needs review' (past its review-by date) are coloured in Evidence."
+        ]
+    )
+    counted = Counter(statuses)
+    sheet.rows.append(
+        [
+            _Cell(f"Evidence in scope: {len(statuses)}", bold=True),
+            *(_Cell(f"{s}: {counted[s]}", fill=palette.REVIEW_COLOURS[s]) for s in (CURRENT, DUE_SOON, NEEDS_REVIEW)),
         ]
     )
     return sheet
@@ -176,25 +189,32 @@ def _matrix(readiness: Readiness) -> _Sheet:
     return sheet
 
 
-def _evidence(readiness: Readiness, evidence: Sequence[EvidenceItem], review_months: int, today: date) -> _Sheet:
+def _in_scope(readiness: Readiness, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
+    """The evidence of the target's practices and the chosen work groups, in model order, then group and date."""
     order = {p.key: i for i, p in enumerate(readiness.practices)}
-    titles = {p.key: p.title for p in readiness.practices}
     group_ids = {g.id for g in readiness.groups}
-    chosen = sorted(
+    return sorted(
         (e for e in evidence if e.practice_key in order and e.group_id in group_ids),
         key=lambda e: (order[e.practice_key], e.group.casefold(), e.evidence_date, e.id),
     )
-    sheet = _Sheet("Evidence", header_row=1, freeze="A2", widths={9: 14, 11: 18, 12: 14, 13: 20})
+
+
+def _evidence(
+    readiness: Readiness, chosen: list[EvidenceItem], statuses: list[str], renewed: Mapping[int, date], review_months: int
+) -> _Sheet:
+    titles = {p.key: p.title for p in readiness.practices}
+    sheet = _Sheet("Evidence", header_row=1, freeze="A2", widths={9: 14, 11: 18, 12: 14, 13: 14, 14: 20})
     sheet.rows.append(_header(EVIDENCE_HEADER))
-    for e in chosen:
-        status = review_status(e.evidence_date, review_months, today)
+    for e, status in zip(chosen, statuses, strict=True):
+        still_valid = renewed.get(e.id)
         link = _Cell(text(e.link), link=e.link if e.link and e.link.lower().startswith(LINK_SCHEMES) else None) if e.link else None
         sheet.rows.append(
             [
                 e.id, e.process_area, e.practice_key, titles[e.practice_key], text(e.group), e.kind, link, text(e.note) if e.note else None,
                 _Cell(e.evidence_date, number_format="yyyy-mm-dd"), text(e.created_by),
                 _Cell(_naive_utc(e.created_at), number_format="yyyy-mm-dd hh:mm"),
-                _Cell(review_by(e.evidence_date, review_months), number_format="yyyy-mm-dd"),
+                _Cell(still_valid, number_format="yyyy-mm-dd") if still_valid else None,
+                _Cell(review_by(still_valid or e.evidence_date, review_months), number_format="yyyy-mm-dd"),
                 _Cell(status, fill=palette.REVIEW_COLOURS[status]),
             ]
         )  # fmt: skip
@@ -202,13 +222,14 @@ def _evidence(readiness: Readiness, evidence: Sequence[EvidenceItem], review_mon
     return sheet
 
 
-def _audit(audit: Sequence[AuditItem]) -> _Sheet:
+def _audit(audit: Sequence[AuditItem | AuditRecord]) -> _Sheet:
     sheet = _Sheet("Audit", header_row=1, freeze="A2", widths={1: 18})
     sheet.rows.append(_header(AUDIT_HEADER))
     for a in audit:
         before, after = (json.dumps(v, ensure_ascii=False, sort_keys=True, default=str) if v else "" for v in (a.before, a.after))
         when = _Cell(_naive_utc(a.at), number_format="yyyy-mm-dd hh:mm:ss")
-        sheet.rows.append([when, text(a.actor), text(a.action), text(before), text(after)])
+        what = f"{getattr(a, 'entity', '')} {getattr(a, 'entity_id', '')}".strip()  # an AuditItem of one evidence item names none
+        sheet.rows.append([when, text(a.actor), text(a.action), text(what) or None, text(before), text(after)])
     sheet.filter_rows = len(audit)
     return sheet
 
@@ -296,4 +317,23 @@ def _write(sheets: list[_Sheet], today: date) -> bytes:
         ws.auto_filter.ref = f"A{spec.header_row}:{last}{spec.header_row + spec.filter_rows}"
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _stamped(buffer.getvalue(), today)
+
+
+def _stamped(xlsx: bytes, today: date) -> bytes:
+    """The same workbook with every zip entry, and its "modified" property, dated `today`: openpyxl stamps both with the
+    time of writing, and the same data on the same day should give the same bytes (a retried export, a file compared
+    with the one sent)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            stamped = zipfile.ZipInfo(entry.filename, date_time=(today.year, today.month, today.day, 0, 0, 0))
+            stamped.compress_type = zipfile.ZIP_DEFLATED
+            data = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":  # openpyxl sets "modified" to the time of saving
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{today.isoformat()}T00:00:00Z".encode(), data)
+            target.writestr(stamped, data)
+    return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -154,14 +155,36 @@ def test_say_contract(data_home: Path) -> None:
     assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stdout and "Traceback" not in bad.stdout + bad.stderr
 
 
-def test_say_export_prints_csv(data_home: Path) -> None:
+def test_say_export_writes_the_workbook_or_csv_to_standard_output(data_home: Path) -> None:
     run("say", "group add Desk")
     run("say", "--channel", "C1", "group use Desk")
     run("say", "--channel", "C1", "rate WMC.SP1.6 FI")
-    out = run("say", "export", "WMC")
+    run("say", "--channel", "C1", "evidence add WMC.SP1.6 https://wiki.example.com/review minutes")
+    out = run("say", "export", "WMC", "--format", "csv")
     lines = out.stdout.splitlines()
     assert lines[0].startswith("process_area,process_area_name,goal,practice")
     assert any(line.startswith("WMC,Work Monitoring and Control,WMC.SG1,WMC.SP1.6,") and ",FI," in line for line in lines)
+
+    from openpyxl import load_workbook
+
+    raw = subprocess.run([*CLI, "say", "export", "WMC"], capture_output=True, timeout=60, cwd=Path(__file__).parents[2], check=True)
+    book = load_workbook(io.BytesIO(raw.stdout))  # the default: the workbook's bytes, as they are
+    assert book.sheetnames == ["Summary", "Matrix", "Evidence"]
+    matrix = {row[2].value: row for row in book["Matrix"].iter_rows(min_row=2)}
+    assert matrix["WMC.SP1.6"][5].value == "FI · 1 item"
+    evidence = list(book["Evidence"].iter_rows(min_row=2))
+    assert [(r[2].value, r[6].hyperlink.target) for r in evidence] == [("WMC.SP1.6", "https://wiki.example.com/review")]
+
+
+def test_say_status_chart_writes_the_png_to_standard_output(data_home: Path) -> None:
+    from PIL import Image
+
+    run("say", "group add Desk")
+    raw = subprocess.run(
+        [*CLI, "say", "status", "ML2", "--chart"], capture_output=True, timeout=60, cwd=Path(__file__).parents[2], check=True
+    )
+    image = Image.open(io.BytesIO(raw.stdout))
+    assert image.format == "PNG" and image.width >= 600
 
 
 def test_feedback_export_writes_what_eval_reads(data_home: Path, tmp_path: Path) -> None:
@@ -203,3 +226,13 @@ def test_unreachable_database_is_a_clear_error() -> None:
     out = run("say", "group list", env={"CMMI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2"})
     assert out.returncode == 2
     assert out.stderr.startswith("cmmi-bot: the database is busy or unreachable (") and "Traceback" not in out.stderr
+
+
+def test_the_review_period_setting_reaches_the_core_and_a_bad_one_stops_start_up(data_home: Path) -> None:
+    shown = run("say", "settings", env={"CMMI_EVIDENCE_REVIEW_MONTHS": "18"})
+    assert shown.returncode == 0 and "review-months: 18 · the installation's default" in shown.stdout
+    for bad in ("0", "121", "a year", "9" * 5000):
+        out = run("say", "settings", env={"CMMI_EVIDENCE_REVIEW_MONTHS": bad})
+        assert out.returncode == 2 and out.stdout == "", bad
+        assert out.stderr.startswith("cmmi-bot: CMMI_EVIDENCE_REVIEW_MONTHS must be a whole number of months from 1 to 120")
+        assert len(out.stderr.splitlines()) == 1 and len(out.stderr) < 200 and "Traceback" not in out.stderr

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from bot.scheduler import run_due
 from handlers import Context, Reply
 from handlers import digest as digest_module
-from handlers.digest import DigestFacts, DigestScope, build_digest
+from handlers.digest import OLDEST, DigestFacts, DigestScope, build_digest
 from handlers.readiness import Snapshot
 from store import Store, Subscription
 from tests.conftest import Clock
@@ -57,12 +57,24 @@ def seed(store: Store, clock: Clock, workspaces: int, channels: int) -> None:
             store.subscribe(ws, f"C{c}", "test", 0, "09:00", "UTC", group.id if group else None, 2 + c % 2, c % 4 == 0, None, "U1")
 
 
-def run(db_ctx: Context, store: Store, clock: Clock) -> tuple[Recorder, list[str]]:
+def run(db_ctx: Context, store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> tuple[Recorder, list[str]]:
+    """Send the due digests; returns what was posted and the SQL run while digests were built (not claims or reminders)."""
     statements: list[str] = []
+    building = []
+    real_build = digest_module.DigestBatch.build
+
+    def build(self, *args, **kwargs) -> Reply:
+        building.append(True)
+        try:
+            return real_build(self, *args, **kwargs)
+        finally:
+            building.pop()
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
+        if building:
+            statements.append(statement)
 
+    monkeypatch.setattr(digest_module.DigestBatch, "build", build)
     event.listen(store.engine, "before_cursor_execute", record)
     try:
         clock.now = MONDAY_0905
@@ -81,9 +93,9 @@ def evidence_reads(statements: list[str]) -> int:
 def test_figures_are_read_once_per_workspace_not_per_channel(db_ctx: Context, store: Store, clock: Clock, monkeypatch) -> None:
     loads = []
     real = digest_module.DigestFacts.load
-    monkeypatch.setattr(digest_module.DigestFacts, "load", classmethod(lambda cls, *a: loads.append(a[1]) or real(*a)))
+    monkeypatch.setattr(digest_module.DigestFacts, "load", classmethod(lambda cls, *a: loads.append(a[2]) or real(*a)))
     seed(store, clock, workspaces=3, channels=12)
-    recorder, statements = run(db_ctx, store, clock)
+    recorder, statements = run(db_ctx, store, clock, monkeypatch)
     assert len(recorder.posts) == 36
     assert sorted(loads) == ["W0", "W1", "W2"]  # once each, although their channels' subscriptions alternate
     reads = evidence_reads(statements)
@@ -105,20 +117,20 @@ def evidence_reads_per_workspace(db_ctx: Context, store: Store) -> int:
     return evidence_reads(statements)
 
 
-def test_more_channels_add_only_their_own_claims(db_ctx: Context, store: Store, clock: Clock) -> None:
+def test_more_channels_add_no_reads(db_ctx: Context, store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     seed(store, clock, workspaces=2, channels=30)
-    _, statements = run(db_ctx, store, clock)
+    _, statements = run(db_ctx, store, clock, monkeypatch)
     assert evidence_reads(statements) == 2 * evidence_reads_per_workspace(db_ctx, store)
 
 
-def test_every_channel_gets_what_its_scope_alone_would_get(db_ctx: Context, store: Store, clock: Clock) -> None:
+def test_every_channel_gets_what_its_scope_alone_would_get(db_ctx: Context, store: Store, clock: Clock, monkeypatch) -> None:
     seed(store, clock, workspaces=2, channels=8)
-    recorder, _ = run(db_ctx, store, clock)
+    recorder, _ = run(db_ctx, store, clock, monkeypatch)
     week = (MONDAY_0905 - timedelta(minutes=5) - timedelta(days=7), MONDAY_0905 - timedelta(minutes=5))
     subs = {(s.workspace_id, s.channel_id): s for s in store.active_subscriptions()}
     for key, reply in recorder.posts.items():
         sub = subs[key]
-        alone = build_digest(db_ctx, store, DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full), *week)
+        alone = build_digest(db_ctx, store, DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart), *week)
         assert (reply.text, reply.sections, reply.data) == (alone.text, alone.sections, alone.data), key
     texts = {reply.text for reply in recorder.posts.values()}
     assert len(texts) > 4  # the scopes really differ: groups, levels, quiet or full
@@ -127,11 +139,13 @@ def test_every_channel_gets_what_its_scope_alone_would_get(db_ctx: Context, stor
 def test_the_facts_agree_with_the_per_scope_queries(db_ctx: Context, store: Store, clock: Clock) -> None:
     seed(store, clock, workspaces=2, channels=3)
     start, end = MONDAY_0905 - timedelta(days=7), MONDAY_0905
-    facts = DigestFacts.load(store, "W1", start, end)
-    older_than = (end - timedelta(days=365)).date()
-    for group in (None, *store.list_groups("W1")):
+    facts = DigestFacts.load(db_ctx, store, "W1", start, end)
+    before = facts.review.needs_review_before
+    groups = store.list_groups("W1")
+    for group in (None, *groups):
         group_id = group.id if group else None
         assert facts.snapshot(db_ctx, group) == Snapshot.load(db_ctx, store, "W1", group)
-        assert facts.stale_evidence(group_id) == store.stale_evidence("W1", group_id, older_than), group
+        due = store.freshness.due(workspace_id="W1", before=before, group_id=group_id)
+        assert facts.due_evidence({group_id} if group else {g.id for g in groups}) == (len(due), due[:OLDEST]), group
         assert facts.week.activity(group_id) == store.activity("W1", group_id, start, end)
-    assert facts.stale_evidence(None)[0] > 0  # the seed has evidence more than a year old
+    assert facts.due_evidence({g.id for g in groups})[0] > OLDEST  # the seed has evidence past its review date

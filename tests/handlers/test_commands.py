@@ -171,7 +171,7 @@ def test_status_coverage_and_rollup(desk: Context) -> None:
         say(desk, f"rate {p.key} LI --group Network")
     reply = say(desk, "status REQM")
     text = flat(reply)
-    assert reply.data == {"covered": len(in_scope), "total": 2 * len(in_scope)}
+    assert reply.data == {"covered": len(in_scope), "total": 2 * len(in_scope), "current": len(in_scope), "needs_review": 0}
     assert "Roll-up: satisfiable" in text  # FI + LI everywhere, evidence or not
     say(desk, "rate REQM.SP1.3 PI --group Network")
     text = flat(say(desk, "status REQM"))
@@ -197,7 +197,7 @@ def test_gaps(desk: Context) -> None:
 def test_export_matrix(desk: Context) -> None:
     say(desk, "evidence add WMC.SP1.6 https://wiki.example.com/w =HYPERLINK(evil)")
     say(desk, "rate WMC.SP1.6 LI +1 from me")
-    reply = say(desk, "export WMC")
+    reply = say(desk, "export WMC --format csv")
     table = list(csv.DictReader(io.StringIO(reply.attachments[0].content.decode("utf-8"))))
     assert len(table) == reply.data["rows"] == len(practices_in_scope(desk.model, Target(pa="WMC"), set()))
     row = next(r for r in table if r["practice"] == "WMC.SP1.6")

@@ -87,7 +87,8 @@ def test_busy_week_reports_changes_coverage_gaps_and_stale(db_ctx: Context, cloc
     assert reply.data["change"] == 3  # three more practices with evidence than at the start of the week
     assert "ML2 evidence 4/" in text and "+3 since last week" in text
     assert "Top gaps" in text and "Next step: log evidence for" in text
-    assert reply.data["stale"] == 1 and "Evidence more than a year old: 1" in text
+    assert reply.data["stale"] == 1 and "Evidence past its review date: 1" in text
+    assert "#1 WMC.SP1.1 · Desk: review was due 2026-06-01 (dated 2025-06-01)" in text  # the oldest items, by number
     assert reply.in_channel
 
 
@@ -120,7 +121,7 @@ def test_digest_on_and_off_are_audited(db_ctx: Context, clock: Clock) -> None:
     assert (ws, actor, action, before) == ("W1", "alice", "digest.subscribe", None)
     assert after == {
         "channel": "C1", "transport": "test", "weekday": 4, "time": "16:30", "timezone": "Europe/Berlin", "group_id": None,
-        "level": 3, "full": False, "enabled": True, "reason": None,
+        "level": 3, "full": False, "enabled": True, "reason": None, "chart": False,
     }  # fmt: skip
     clock.advance(minutes=1)
     say(db_ctx, "digest on friday 16:30 Europe/Berlin", user="bob")  # nothing changes: nothing to audit

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from handlers import Context, Reply, Request, dispatch
+from handlers import Context, Reply, Request, UserError, dispatch
 from handlers.readiness import Readiness, Snapshot, Target
 from handlers.support import palette
 from handlers.support.review import CURRENT, DUE_SOON, NEEDS_REVIEW, review_by, review_status
@@ -108,8 +108,8 @@ def test_sheets_have_frozen_headers_filters_and_sensible_widths(logged: Logged) 
     assert summary["A4"].value == "Kind" and summary["A5"].value == "Maturity level"
     practices = Readiness.of(logged.ctx.model, Snapshot.load(logged.ctx, logged.store, WS, None), Target(level=2)).practices
     assert matrix.auto_filter.ref == f"A1:G{1 + len(practices)}"  # 5 fixed columns + 2 work groups
-    assert evidence.auto_filter.ref == f"A1:M{1 + len(logged.ids)}"
-    assert audit.auto_filter.ref == "A1:E2"
+    assert evidence.auto_filter.ref == f"A1:N{1 + len(logged.ids)}"
+    assert audit.auto_filter.ref == "A1:F2"
     last_summary = max(r for r in range(5, summary.max_row + 1) if summary.cell(r, 1).value in ("Maturity level", "Process area", "Goal"))
     assert summary.auto_filter.ref == f"A4:H{last_summary}"
     for ws in (summary, matrix, evidence, audit):
@@ -242,8 +242,8 @@ def test_audit_sheet_lists_the_trail(logged: Logged) -> None:
     audit = build(logged, audit=True)["Audit"]
     rows = list(audit.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1
-    when, actor, action, before, after = rows[0]
-    assert (actor, action, before) == ("U1", "evidence.add", None)
+    when, actor, action, what, before, after = rows[0]
+    assert (actor, action, what, before) == ("U1", "evidence.add", None, None)  # one item's trail (an AuditItem) names no entity
     assert '"note": "minutes of the weekly review"' in after
     assert when.date() == logged.today
 
@@ -282,3 +282,80 @@ def test_building_modules_do_not_import_openpyxl_until_used() -> None:
     code = "import sys, handlers, handlers.support.workbook, handlers.support.heatmap; print(sorted(m for m in ('openpyxl', 'PIL') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---- through the export command ------------------------------------------------------------------
+
+
+def test_the_export_command_sends_the_workbook_with_renewals_links_fills_and_audit(logged: Logged) -> None:
+    ctx = logged.ctx
+    stale = logged.ids["stale"]
+    assert say(ctx, f"evidence renew {stale}").data["changed"]  # still valid from today: current again
+    say(ctx, 'rate WMC.SP1.6 LI --group "Service Desk"')
+    reply = say(ctx, 'export ML2 --group "Service Desk" --audit')
+    [file] = reply.attachments
+    assert file.media_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert file.filename == f"cmmi-evidence-ML2-Service_Desk-{logged.today.isoformat()}.xlsx" == reply.data["filename"]
+    book = load_workbook(io.BytesIO(file.content))
+    assert book.sheetnames == ["Summary", "Matrix", "Evidence", "Audit"]
+    assert [c.value for c in book["Matrix"][1]] == [*MATRIX_FIXED, "Service Desk"]  # one work group asked for
+    matrix = rows_by(book["Matrix"])
+    assert matrix["WMC.SP1.6"][5].value == "LI · 1 item" and fill_of(matrix["WMC.SP1.6"][5]) == palette.RATING_COLOURS["LI"]
+    assert matrix["WMC.SP1.7"][5].value == "no evidence" and matrix["WMC.SP1.7"][5].font.b
+
+    col = {name: i for i, name in enumerate(EVIDENCE_HEADER)}
+    rows = {row[0].value: row for row in book["Evidence"].iter_rows(min_row=2)}
+    assert logged.ids["affirmation"] not in rows  # Field Ops' evidence is outside the scope
+    renewed = rows[stale]
+    assert renewed[col["Still valid on"]].value.date() == logged.today
+    assert renewed[col["Review by"]].value.date() == review_by(logged.today, 12)  # counted from the renewal
+    assert renewed[col["Review status"]].value == CURRENT and fill_of(renewed[col["Review status"]]) == palette.REVIEW_COLOURS[CURRENT]
+    assert renewed[col["Link"]].hyperlink.target == "http://jira.example.com/browse/OPS-1234"
+    assert rows[logged.ids["due"]][col["Still valid on"]].value is None
+    assert rows[logged.ids["due"]][col["Review status"]].value == DUE_SOON
+
+    audit = list(book["Audit"].iter_rows(min_row=2, values_only=True))
+    actions = [(r[2], r[3]) for r in audit]
+    assert ("evidence.renew", f"evidence {stale}") in actions
+    assert ("evidence.add", f"evidence {logged.ids['current']}") in actions
+    assert ("evidence.add", f"evidence {logged.ids['affirmation']}") not in actions  # another group's
+    desk = logged.store.find_group(WS, "Service Desk")
+    assert ("rating.set", f"rating {desk.id}:WMC.SP1.6") in actions
+    summary = "\n".join(str(c.value) for row in book["Summary"].iter_rows() for c in row if c.value)
+    assert "needs review: 0" in summary and f"Evidence in scope: {len(rows)}" in summary
+
+
+def test_export_formats_and_their_errors(logged: Logged) -> None:
+    ctx = logged.ctx
+    default = say(ctx, "export WMC")
+    assert default.data["format"] == "xlsx" and default.attachments[0].content[:2] == b"PK"
+    csv_reply = say(ctx, "export WMC --format csv")
+    assert csv_reply.attachments[0].media_type == "text/csv" and csv_reply.attachments[0].content.startswith(b"process_area,")
+    assert csv_reply.data["rows"] == default.data["rows"]
+    for text, message in (("export WMC --format pdf", "xlsx .* or csv"), ("export --format csv --audit", "audit log is a sheet")):
+        with pytest.raises(UserError, match=message):
+            say(ctx, text)
+    assert "Audit" not in load_workbook(io.BytesIO(default.attachments[0].content)).sheetnames
+
+
+def test_the_same_data_on_the_same_day_gives_the_same_bytes(logged: Logged, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook built an hour later (same day, same data) is byte for byte the one built before: neither the zip
+    entries nor the document properties carry the time of writing."""
+    import time as time_module
+    from datetime import datetime as real_datetime
+
+    import openpyxl.writer.excel as excel
+
+    first = say(logged.ctx, "export ML2").attachments[0].content
+    later = time_module.time() + 3600
+
+    class Later(real_datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return real_datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(time_module, "time", lambda: later)
+    monkeypatch.setattr(excel.datetime, "datetime", Later)
+    second = say(logged.ctx, "export ML2").attachments[0].content
+    monkeypatch.undo()
+    assert first == second

@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from alembic import command
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 
 from store import Store, make_engine
 from store.db import alembic_config, current_revision
+from store.schema import DigestSubscription
 from tests.conftest import Clock
 
 SLACK_TEAM = "T0123ABCD"
@@ -47,8 +48,15 @@ def populate(store: Store) -> None:
         store.bind_channel(ws, f"C{n}", group.id, "U1")
         store.add_evidence(ws, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/a", "minutes", date(2026, 11, 1), "U1")
         store.rate(ws, group, "WMC.SP1.6", "WMC", "LI", None, "U1")
-        if ws in SUBSCRIBED:
-            store.subscribe(ws, f"C{n}", SUBSCRIBED[ws], 0, "09:00", "UTC", group.id, 3, False, None, "U1")
+        if ws in SUBSCRIBED:  # written as code of 0003's time did: today's Store also reads later columns (chart)
+            now = store.clock()
+            with store.engine.begin() as c:
+                c.execute(
+                    insert(DigestSubscription.__table__).values(
+                        workspace_id=ws, channel_id=f"C{n}", transport=SUBSCRIBED[ws], weekday=0, local_time="09:00", timezone="UTC",
+                        work_group_id=group.id, level=3, quiet_full=False, enabled=True, created_by="U1", created_at=now, updated_at=now,
+                    )
+                )  # fmt: skip
 
 
 def workspaces(engine: Engine) -> dict[str, set[str]]:

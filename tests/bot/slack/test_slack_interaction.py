@@ -323,7 +323,7 @@ def test_export_from_a_dm_uploads_the_file_into_the_dm(slack: SlackSender, fake_
     [upload] = fake_slack.uploaded()
     [expected] = dispatch_attachments(app_ctx, "export ML2", "U0FILES")
     assert (upload["channel"], upload["thread_ts"], upload["content"]) == ("D0FILES", None, expected.content)
-    assert upload["filename"] == expected.filename and upload["initial_comment"].startswith("Evidence matrix ")
+    assert upload["filename"] == expected.filename and upload["initial_comment"].startswith("Evidence workbook ")
     fake_slack.quiet_for(0.2)
     assert fake_slack.calls("chat.postMessage") == []  # the file and its comment are the answer; nothing claims more
 

@@ -316,7 +316,7 @@ def test_export_in_personal_chat_uploads_the_file_on_accept(db_ctx: Context, ser
     teams = serve_teams_with(db_ctx)
     teams.post(teams.activity('evidence add WMC.SP1.6 https://wiki.example.com/r minutes --group "Service Desk"'))
     said(connector, 1)
-    teams.post(teams.activity("export ML2"))
+    teams.post(teams.activity("export ML2 --format csv"))  # the workbook goes the same way (see the decline test)
     consent = consent_of(said(connector, 3))
     assert consent["name"].endswith(".csv") and consent["content"]["sizeInBytes"] > 100
     context = consent["content"]["acceptContext"]
@@ -344,6 +344,7 @@ def test_a_declined_file_is_said_and_nothing_is_uploaded(db_ctx: Context, serve_
     teams = serve_teams_with(db_ctx)
     teams.post(teams.activity("export"))
     consent = consent_of(said(connector, 2))
+    assert consent["name"].endswith(".xlsx")  # the workbook is the default in chat
     declined = teams.invoke(
         "fileConsent/invoke", {"type": "fileUpload", "action": "decline", "context": consent["content"]["declineContext"]}
     )
