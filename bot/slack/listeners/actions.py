@@ -29,7 +29,7 @@ from bot.slack.listeners.base import (
     share_value,
     with_note,
 )
-from handlers import Request, writes
+from handlers import UNAVAILABLE, Request, writes
 from handlers.support.actions import Kind, permits
 
 log = logging.getLogger("cmmi_bot.slack")
@@ -120,6 +120,10 @@ def core_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
     recorded = writes(command) and deps.deliveries.receive(key, request, kind="action", reply_to={"response_url": response_url})
     if recorded is False and writes(command):
         ack()
+        return
+    if recorded is None and deps.ctx.store is not None:  # a change that could not be recorded first is not made
+        ack()
+        deps.work.submit(respond_beside, response_url, render.notice(UNAVAILABLE))
         return
     asked = deps.who(request, client)
     outcome = edge.run(asked, deps.ctx, kind="button", key=key if recorded else None)

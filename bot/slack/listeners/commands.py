@@ -31,7 +31,7 @@ from bot.slack.listeners.base import (
     share_value,
     with_note,
 )
-from handlers import Request, writes
+from handlers import UNAVAILABLE, Request, writes
 
 log = logging.getLogger("cmmi_bot.slack")
 
@@ -47,6 +47,10 @@ def slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
     recorded = writes(request.text) and deps.deliveries.receive(key, request, kind="command", reply_to=reply_to)
     if recorded is False and writes(request.text):
         ack()  # a second delivery of a command already taken
+        return
+    if recorded is None and deps.ctx.store is not None:
+        # A change that could not be recorded first is not made: acknowledged, it must not be lost.
+        ack(**render.notice(UNAVAILABLE), response_type="ephemeral")
         return
     job = deps.work.submit(answer, deps, request, client, key if recorded else None)
     try:

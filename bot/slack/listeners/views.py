@@ -100,6 +100,9 @@ def form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         ack()
         return
     first = next(iter(values), "practice")
+    if recorded is None and deps.ctx.store is not None:  # not recorded first, so not stored: the form stays open
+        ack(response_action="errors", errors={first: UNAVAILABLE[:150]})
+        return
     try:
         with inbox_scope.scope(key if recorded else None):
             reply = dispatch(request, deps.ctx)
