@@ -31,6 +31,7 @@ from handlers.args import (
     need_store,
     parse_date,
     parse_link,
+    practice_field,
     resolve_group,
     resolve_pa,
     resolve_practice,
@@ -89,13 +90,7 @@ def evidence_form(ctx: Context, request: Request, values: dict[str, str] | None 
         submit="Log",
         command="evidence add",
         fields=(
-            Field(
-                "practice",
-                "Practice",
-                "practice",
-                value=values.get("practice") or None,
-                hint="Type a practice ID or words, e.g. progress review",
-            ),
+            practice_field(ctx, values.get("practice")),
             Field(
                 "group",
                 "Work group",

@@ -55,3 +55,11 @@ def test_neither_link_nor_note_is_refused_at_the_note(db_ctx: Context, group_id:
     with pytest.raises(FormError) as raised:
         submit(db_ctx, practice="WMC.SP1.6", group=group_id)
     assert raised.value.form.errors == {"note": "Add a link or a note that says what the evidence is."}
+
+
+def test_a_prefilled_practice_shows_its_title(db_ctx: Context, group_id: str) -> None:
+    reply = dispatch(Request(text="evidence form WMC.SP1.6", workspace_id="W1", channel_id="C1", user_id="U1"), db_ctx)
+    field = reply.form.named("practice")
+    assert field.value == "WMC.SP1.6" and [(c.value, c.label) for c in field.choices] == [
+        ("WMC.SP1.6", "WMC.SP1.6 Conduct Progress Reviews")
+    ]
