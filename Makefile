@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EVAL ?= ../shared/eval/questions_dev.jsonl
 
-.PHONY: run test test-future lint format bench eval clean teams-package
+.PHONY: run test test-future lint typecheck format bench eval clean teams-package
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test-future: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The core (model, index, handlers, store) under mypy --strict; the adapters in bot/ at mypy's default level.
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict model_data index handlers store
+	$(BIN)/mypy bot
 
 format: $(STAMP)
 	$(BIN)/ruff format .
