@@ -70,7 +70,9 @@ class TeamsDeliverer:
         if not address.get("serviceUrl") or not address.get("conversationId"):
             raise ChannelGone("no Teams conversation reference stored; type 'digest on' in the channel again")
         names = self.store.people.names(workspace_id=sub.workspace_id, user_ids=render.people_in(reply)) if self.store else {}
-        future = asyncio.run_coroutine_threadsafe(self._post(address, render.digest_message(reply, names)), self.loop)
+        future = asyncio.run_coroutine_threadsafe(
+            self._post(address, render.with_pictures(render.digest_message(reply, names), reply.attachments)), self.loop
+        )
         try:
             message_id = future.result(timeout=SEND_TIMEOUT)
         except httpx.HTTPStatusError as exc:

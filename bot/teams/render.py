@@ -3,6 +3,7 @@ file info, welcome and announcement messages. With bot/teams/dialogs.py, the onl
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable
@@ -15,6 +16,8 @@ from handlers.support.actions import Kind, permits
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 FILE_CONSENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO_TYPE = "application/vnd.microsoft.teams.card.file.info"
+# Pictures Teams shows inline in a message (no file consent, nothing stored in OneDrive); other attachments are files.
+PICTURE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 CARD_VERSION = "1.5"  # the newest Adaptive Card version Teams renders on every client
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Teams refuses cards over about 28 KB; the body is cut well before, leaving room for the actions and the envelope.
@@ -390,5 +393,42 @@ def files_elsewhere(reply: Reply, *, sent: bool, bot_id: str, command: str) -> d
     return {
         "type": "message",
         "summary": reply.text[:200],
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": adaptive_card([text_block(text)], [button])}],
+    }
+
+
+# ---- pictures ------------------------------------------------------------------------------
+
+
+def is_picture(attachment: Attachment) -> bool:
+    """A picture (a chart) goes inline in the message; anything else is a file for file consent."""
+    return attachment.media_type in PICTURE_TYPES
+
+
+def picture(attachment: Attachment) -> dict[str, Any]:
+    """A picture as an inline message attachment: the bytes in a data URL, since they exist only in this process and there
+    is nowhere to host them (Teams shows it in the chat; it goes to no one's OneDrive)."""
+    data = base64.b64encode(attachment.content).decode("ascii")
+    return {"contentType": attachment.media_type, "contentUrl": f"data:{attachment.media_type};base64,{data}", "name": attachment.filename}
+
+
+def with_pictures(message: dict[str, Any], attachments: Iterable[Attachment]) -> dict[str, Any]:
+    """The message with its pictures shown inline after its card or text."""
+    shown = [picture(a) for a in attachments if is_picture(a)]
+    if not shown:
+        return message
+    return {**message, "attachments": [*(message.get("attachments") or []), *shown]}
+
+
+def pictures_elsewhere(reply: Reply, *, bot_id: str, command: str) -> dict[str, Any]:
+    """In a channel or group chat a chart is not posted for everyone: say how to see it in the personal chat, with a
+    button that opens that chat."""
+    names = ", ".join(escape(a.title or a.filename) for a in reply.attachments if is_picture(a))
+    command = escape(" ".join(command.split()))
+    text = f"The chart ({names}) is shown in our personal chat: open it and type **{command}** there to see it."
+    button = {"type": "Action.OpenUrl", "title": "Open personal chat", "url": personal_chat_link(bot_id)}
+    return {
+        "type": "message",
+        "summary": f"The chart is shown in our personal chat: {command}"[:200],
         "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": adaptive_card([text_block(text)], [button])}],
     }

@@ -28,7 +28,7 @@ from bot.teams.listeners.base import (
     run,
     send,
 )
-from handlers import Request
+from handlers import Reply, Request
 from handlers.support.actions import permits
 
 log = logging.getLogger("cmmi_bot.teams")
@@ -86,12 +86,30 @@ async def on_message(deps: Deps, activity_ctx: Any) -> None:
 
 async def answer(deps: Deps, activity_ctx: Any, activity: dict[str, Any], request: Request, outcome: edge.Outcome) -> None:
     reply = outcome.reply
-    if reply is not None and reply.attachments:
-        await files.offer(deps, activity_ctx, activity, request, reply)
+    attached = reply.attachments if reply is not None else ()
+    documents = tuple(a for a in attached if not render.is_picture(a))
+    if reply is not None and documents:
+        await files.offer(deps, activity_ctx, activity, request, replace(reply, attachments=documents))
+    elif reply is not None and attached:
+        await show_pictures(deps, activity_ctx, activity, request, reply, outcome)
     else:
         await send(activity_ctx, await in_thread(reply_message, deps, request, outcome, activity))
     if reply is not None and reply.announce:
         await announce(deps, activity_ctx, activity, request, reply)
+
+
+async def show_pictures(
+    deps: Deps, activity_ctx: Any, activity: dict[str, Any], request: Request, reply: Reply, outcome: edge.Outcome
+) -> None:
+    """A reply with a picture (status --chart): in a personal chat the picture goes inline beside the card; in a channel
+    or group chat the card is answered for everyone and the picture is offered in the personal chat."""
+    message = await in_thread(reply_message, deps, request, outcome, activity)
+    if convert.is_personal(activity):
+        await send(activity_ctx, render.with_pictures(message, reply.attachments))
+        return
+    await send(activity_ctx, message)
+    bot_id = str((request.address or {}).get("botId") or "")
+    await send(activity_ctx, render.pictures_elsewhere(reply, bot_id=bot_id, command=request.text))
 
 
 async def announce(deps: Deps, activity_ctx: Any, activity: dict[str, Any], request: Request, reply: Any) -> None:

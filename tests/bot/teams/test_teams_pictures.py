@@ -1,0 +1,122 @@
+"""Charts in Teams, over real HTTP against the fake connector: `status --chart` shows the heatmap inline in a personal chat
+(a data-URL image beside the card, no file consent), points to the personal chat from a channel, and a digest with
+--chart carries it inline."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.scheduler import run_due
+from bot.teams.digests import TeamsDeliverer
+from bot.teams.render import CARD_CONTENT_TYPE, FILE_CONSENT_TYPE
+from bot.teams.sdk import new_app
+from handlers import Context
+from tests.bot.teams.conftest import BOT_ID, SDK_WARNINGS, TeamsSender, teams_settings
+from tests.bot.teams.fake_connector import FakeConnector
+from tests.conftest import Clock
+
+pytestmark = [*SDK_WARNINGS, pytest.mark.calendar]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DATA_URL = "data:image/png;base64,"
+
+
+def png_size(attachment: dict[str, Any]) -> tuple[int, int]:
+    """The width and height a PNG data-URL attachment says in its IHDR chunk (asserting it is a PNG at all)."""
+    assert attachment["contentType"] == "image/png"
+    url = attachment["contentUrl"]
+    assert url.startswith(DATA_URL)
+    png = base64.b64decode(url[len(DATA_URL) :], validate=True)
+    assert png[:8] == PNG_SIGNATURE
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def with_a_group(teams: TeamsSender, connector: FakeConnector) -> None:
+    """A work group, so status has something to chart; the fake starts empty again after it."""
+    teams.post(teams.activity("group add Service Desk"))
+    connector.wait_for(1)
+    connector.reset()
+
+
+def kinds(body: dict[str, Any]) -> list[str]:
+    return [a["contentType"] for a in body.get("attachments") or []]
+
+
+def card_text(body: dict[str, Any]) -> str:
+    return json.dumps([a["content"] for a in body["attachments"] if a["contentType"] == CARD_CONTENT_TYPE])
+
+
+def test_status_chart_in_personal_chat_is_an_inline_picture_beside_the_card(
+    db_ctx: Context, serve_teams_with, connector: FakeConnector
+) -> None:
+    teams: TeamsSender = serve_teams_with(db_ctx)
+    with_a_group(teams, connector)
+    teams.post(teams.activity("status ML2 --chart"))
+    [post] = connector.wait_for(1)
+    assert post.conversation_id == "a:personal-alice"
+    assert kinds(post.body) == [CARD_CONTENT_TYPE, "image/png"]
+    assert "ML2" in card_text(post.body)
+    picture = post.body["attachments"][1]
+    width, height = png_size(picture)
+    assert width >= 600 and height > 0
+    assert picture["name"].startswith("cmmi-readiness-ML2-") and picture["name"].endswith(".png")
+    connector.quiet_for(0.3)
+    assert len(connector.posted()) == 1  # no file consent card follows
+    assert FILE_CONSENT_TYPE not in json.dumps([p.body for p in connector.posted()])
+    assert connector.conversations() == []
+
+
+def test_status_chart_in_a_channel_answers_there_and_points_to_the_personal_chat(
+    db_ctx: Context, serve_teams_with, connector: FakeConnector
+) -> None:
+    teams: TeamsSender = serve_teams_with(db_ctx)
+    with_a_group(teams, connector)
+    asked = teams.activity("<at>cmmi</at> status ML2 --chart", personal=False, mention=True)
+    teams.post(asked)
+    answer, pointer = connector.wait_for(2)
+    assert {answer.conversation_id, pointer.conversation_id} == {asked["conversation"]["id"]}
+    assert kinds(answer.body) == [CARD_CONTENT_TYPE] and "ML2" in card_text(answer.body)
+    assert kinds(pointer.body) == [CARD_CONTENT_TYPE]
+    card = pointer.body["attachments"][0]["content"]
+    assert "type **status ML2 --chart** there" in card_text(pointer.body)
+    [button] = card["actions"]
+    assert button["type"] == "Action.OpenUrl" and button["url"] == f"https://teams.microsoft.com/l/chat/0/0?users={BOT_ID}"
+    connector.quiet_for(0.3)
+    assert "image/png" not in json.dumps([p.body for p in connector.posted()])  # the picture is not posted for everyone
+
+
+@pytest.fixture
+def deliverer(connector: FakeConnector) -> Iterator[TeamsDeliverer]:
+    made = TeamsDeliverer(new_app(teams_settings(CMMI_TEAMS_NO_AUTH="1")))
+    yield made
+    made.close()
+
+
+def test_a_digest_with_chart_carries_the_picture_inline(
+    db_ctx: Context, serve_teams_with, connector: FakeConnector, clock: Clock, deliverer: TeamsDeliverer
+) -> None:
+    teams: TeamsSender = serve_teams_with(db_ctx)
+    with_a_group(teams, connector)
+    asked = teams.activity("<at>cmmi</at> digest on monday 09:00 UTC --level ML2 --chart", personal=False, mention=True)
+    teams.post(asked)
+    connector.wait_for(1)
+    connector.reset()
+    now = datetime(2026, 11, 30, 9, 3, tzinfo=UTC)  # the Monday slot after the clock's Tuesday
+    clock.now = now
+    report = run_due(db_ctx, db_ctx.store, {"teams": deliverer}, now)
+    assert report.outcomes["sent"] == 1, report
+    [post] = connector.wait_for(1)
+    assert kinds(post.body) == [CARD_CONTENT_TYPE, "image/png"]
+    assert "Weekly CMMI digest" in card_text(post.body)
+    width, _ = png_size(post.body["attachments"][1])
+    assert width >= 600
+    assert run_due(db_ctx, db_ctx.store, {"teams": deliverer}, now + timedelta(hours=1)).outcomes["sent"] == 0
