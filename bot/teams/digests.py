@@ -1,4 +1,5 @@
-"""Weekly digests to Teams: post to a subscription's stored conversation reference through the Bot Connector.
+"""Weekly digests to Teams: post to a subscription's stored conversation reference through the Bot Connector (evidence
+reminders, the deliverer's other job: bot/teams/reminders.py).
 
 The connector answers 404 (ConversationNotFound) when the conversation is gone and 403 when the bot was removed
 or blocked: those stop the subscription (ChannelGone); anything else is temporary and retried by the scheduler.
@@ -15,28 +16,21 @@ from typing import Any
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
 from bot.teams import render, teams_configured
+from bot.teams.reminders import GLOBAL_SERVICE_URL, GONE_403, TeamsReminders, error_code
 from handlers import Reply
 from store import Store, Subscription
 
 SEND_TIMEOUT = 60.0  # seconds for one digest, token acquisition included
-# 403 error codes that mean the bot can never post here again (others, such as an expired token, can pass).
-GONE_403 = {"BotNotInConversationRoster", "BotDisabledByAdmin", "ConversationBlockedByUser", "BotRemoved"}
 
 
-def _error_code(response: Any) -> str:
-    try:
-        error = response.json().get("error") or {}
-    except ValueError:
-        return ""
-    return str(error.get("code") or "") if isinstance(error, dict) else ""
+class TeamsDeliverer(TeamsReminders):
+    """Posts digests and evidence reminders with the SDK's API client on an event loop of its own (the scheduler is
+    synchronous). `service_url` and `bot_id`: where a reminder goes, and as whom, in a tenant with no stored reference."""
 
-
-class TeamsDeliverer:
-    """Posts digests with the SDK's API client on an event loop of its own (the scheduler is synchronous)."""
-
-    def __init__(self, app: Any, store: Store | None = None) -> None:
+    def __init__(self, app: Any, store: Store | None = None, *, service_url: str = GLOBAL_SERVICE_URL, bot_id: str = "") -> None:
         self.app = app
         self.store = store  # where people's names are looked up, so a digest names its contributors
+        self.service_url, self.bot_id = service_url, bot_id
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="cmmi-teams-digests", daemon=True)
         self.thread.start()
@@ -76,7 +70,7 @@ class TeamsDeliverer:
         try:
             message_id = future.result(timeout=SEND_TIMEOUT)
         except httpx.HTTPStatusError as exc:
-            status, code = exc.response.status_code, _error_code(exc.response)
+            status, code = exc.response.status_code, error_code(exc.response)
             if status == 404 or (status == 403 and code in GONE_403):
                 raise ChannelGone(f"Teams answered HTTP {status} {code}".strip()) from None
             raise
@@ -93,4 +87,5 @@ def teams_deliverer(settings: Settings, store: Store | None = None) -> Deliverer
         return None
     from bot.teams.sdk import new_app
 
-    return TeamsDeliverer(new_app(settings), store)
+    bot_id = f"28:{settings['CLIENT_ID']}" if settings["CLIENT_ID"] else ""  # the bot's ID in Teams' own terms
+    return TeamsDeliverer(new_app(settings), store, bot_id=bot_id)

@@ -42,6 +42,7 @@ class FakeConnector:
         self._conversations: list[dict[str, Any]] = []
         self.card_errors: list[str] = []  # every card posted here, or answered to an invoke, is checked
         self.refuse_conversations = False  # answer creating a personal chat with 403, as Teams does when the app is not installed
+        self.departed: set[str] = set()  # members a personal chat cannot be opened with (403): they left the tenant
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -69,6 +70,7 @@ class FakeConnector:
             self._conversations.clear()
             self.card_errors.clear()
             self.refuse_conversations = False
+            self.departed.clear()
 
     def fail_next(self, status: int, code: str) -> None:
         """Answer the next post with an error, as the connector does (e.g. 404 ConversationNotFound)."""
@@ -135,12 +137,12 @@ class FakeConnector:
                 parts = self.path.split("?")[0].strip("/").split("/")
                 if parts == ["v3", "conversations"]:
                     body = json.loads(raw)
-                    if fake.refuse_conversations:
+                    member = ((body.get("members") or [{}])[0]).get("id", "nobody")
+                    if fake.refuse_conversations or member in fake.departed:
                         self._send(403, {"error": {"code": "Forbidden", "message": "The bot is not installed for the user"}})
                         return
                     with fake._lock:
                         fake._conversations.append(body)
-                    member = ((body.get("members") or [{}])[0]).get("id", "nobody")
                     self._send(201, {"id": f"a:personal-{member}"})
                     return
                 # v3/conversations/{id}/activities[/{activityId}]
