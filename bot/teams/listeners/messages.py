@@ -53,9 +53,11 @@ def incoming(activity: dict[str, Any]) -> Request | str | None:
 
 
 def as_dashboard(request: Request) -> Request:
-    """`status` in a personal chat is the dashboard (Slack's App Home): readiness, top gaps, your evidence, filters."""
+    """`status` in a personal chat is the dashboard (Slack's App Home): readiness, top gaps, your evidence, filters.
+    With --chart it stays the report, which carries the heatmap (the dashboard has none)."""
     words = request.text.split()
-    if words and words[0].lower() == "status" and (len(words) == 1 or words[1].lower().startswith("--group")):
+    charted = any(w.lower() == "--chart" for w in words)
+    if words and words[0].lower() == "status" and not charted and (len(words) == 1 or words[1].lower().startswith("--group")):
         return replace(request, text=" ".join(["home", *words[1:]]))
     return request
 

@@ -75,6 +75,18 @@ def test_status_chart_in_personal_chat_is_an_inline_picture_beside_the_card(
     assert connector.conversations() == []
 
 
+def test_status_chart_for_a_group_in_personal_chat_is_the_report_with_its_picture_not_the_dashboard(
+    db_ctx: Context, serve_teams_with, connector: FakeConnector
+) -> None:
+    teams: TeamsSender = serve_teams_with(db_ctx)
+    with_a_group(teams, connector)
+    teams.post(teams.activity('status --group "Service Desk" --chart'))
+    [post] = connector.wait_for(1)
+    assert kinds(post.body) == [CARD_CONTENT_TYPE, "image/png"]
+    assert "Service Desk" in card_text(post.body)
+    assert png_size(post.body["attachments"][1])[0] >= 600
+
+
 def test_status_chart_in_a_channel_answers_there_and_points_to_the_personal_chat(
     db_ctx: Context, serve_teams_with, connector: FakeConnector
 ) -> None:
