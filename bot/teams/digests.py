@@ -9,6 +9,7 @@ metadata, so a sender that crashed between posting and recording can, rarely, ca
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from bot.teams import render, teams_configured
 from bot.teams.reminders import GLOBAL_SERVICE_URL, GONE_403, TeamsReminders, error_code
 from handlers import Reply
 from store import Store, Subscription
+
+log = logging.getLogger("cmmi_bot.teams")
 
 SEND_TIMEOUT = 60.0  # seconds for one digest, token acquisition included
 
@@ -65,9 +68,8 @@ class TeamsDeliverer(TeamsReminders):
         if not address.get("serviceUrl") or not address.get("conversationId"):
             raise ChannelGone("no Teams conversation reference stored; type 'digest on' in the channel again")
         names = self.store.people.names(workspace_id=sub.workspace_id, user_ids=render.people_in(reply)) if self.store else {}
-        future = asyncio.run_coroutine_threadsafe(
-            self._post(address, render.with_pictures(render.digest_message(reply, names), reply.attachments)), self.loop
-        )
+        digest, *pictures = render.with_pictures(render.digest_message(reply, names), reply.attachments)
+        future = asyncio.run_coroutine_threadsafe(self._post(address, digest), self.loop)
         try:
             message_id = future.result(timeout=SEND_TIMEOUT)
         except httpx.HTTPStatusError as exc:
@@ -75,6 +77,11 @@ class TeamsDeliverer(TeamsReminders):
             if status == 404 or (status == 403 and code in GONE_403):
                 raise ChannelGone(f"Teams answered HTTP {status} {code}".strip()) from None
             raise
+        for picture in pictures:  # a chart too large to go with the digest follows it; losing it never fails the digest
+            try:
+                self.post(address, address["conversationId"], picture)
+            except Exception as exc:
+                log.warning("could not post a digest's chart to Teams (%s)", type(exc).__name__)
         return f"teams:{address['conversationId']}:{message_id}"
 
     def already_delivered(self, sub: Subscription, period: str, since: datetime) -> str | None:

@@ -18,6 +18,8 @@ FILE_CONSENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO_TYPE = "application/vnd.microsoft.teams.card.file.info"
 # Pictures Teams shows inline in a message (no file consent, nothing stored in OneDrive); other attachments are files.
 PICTURE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
+# Teams refuses a larger activity (RequestEntityTooLarge); a card and a picture that together pass it go as two messages.
+MAX_ACTIVITY_BYTES = 100_000
 CARD_VERSION = "1.5"  # the newest Adaptive Card version Teams renders on every client
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Teams refuses cards over about 28 KB; the body is cut well before, leaving room for the actions and the envelope.
@@ -413,12 +415,14 @@ def picture(attachment: Attachment) -> dict[str, Any]:
     return {"contentType": attachment.media_type, "contentUrl": f"data:{attachment.media_type};base64,{data}", "name": attachment.filename}
 
 
-def with_pictures(message: dict[str, Any], attachments: Iterable[Attachment]) -> dict[str, Any]:
-    """The message with its pictures shown inline after its card or text."""
+def with_pictures(message: dict[str, Any], attachments: Iterable[Attachment], limit: int = MAX_ACTIVITY_BYTES) -> list[dict[str, Any]]:
+    """The messages to send: the message with its pictures inline after its card or text, in one activity when that
+    fits Teams' size limit; else the message, then each picture in a message of its own."""
     shown = [picture(a) for a in attachments if is_picture(a)]
-    if not shown:
-        return message
-    return {**message, "attachments": [*(message.get("attachments") or []), *shown]}
+    together = {**message, "attachments": [*(message.get("attachments") or []), *shown]}
+    if not shown or size_of(together) <= limit:
+        return [together]
+    return [message, *({"type": "message", "attachments": [p]} for p in shown)]
 
 
 def pictures_elsewhere(reply: Reply, *, bot_id: str, command: str) -> dict[str, Any]:

@@ -107,7 +107,8 @@ async def show_pictures(
     or group chat the card is answered for everyone and the picture is offered in the personal chat."""
     message = await in_thread(reply_message, deps, request, outcome, activity)
     if convert.is_personal(activity):
-        await send(activity_ctx, render.with_pictures(message, reply.attachments))
+        for part in render.with_pictures(message, reply.attachments):
+            await send(activity_ctx, part)
         return
     await send(activity_ctx, message)
     bot_id = str((request.address or {}).get("botId") or "")

@@ -15,10 +15,11 @@ import pytest
 
 from bot.scheduler import run_due
 from bot.teams.digests import TeamsDeliverer
-from bot.teams.render import CARD_CONTENT_TYPE, FILE_CONSENT_TYPE
+from bot.teams.render import CARD_CONTENT_TYPE, FILE_CONSENT_TYPE, MAX_ACTIVITY_BYTES
 from bot.teams.sdk import new_app
-from handlers import Context
-from tests.bot.teams.conftest import BOT_ID, SDK_WARNINGS, TeamsSender, teams_settings
+from handlers import Attachment, Context, Reply, Section
+from store import Subscription
+from tests.bot.teams.conftest import BOT_ID, CHANNEL, SDK_WARNINGS, TENANT, TeamsSender, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector
 from tests.conftest import Clock
 
@@ -132,3 +133,32 @@ def test_a_digest_with_chart_carries_the_picture_inline(
     width, _ = png_size(post.body["attachments"][1])
     assert width >= 600
     assert run_due(db_ctx, db_ctx.store, {"teams": deliverer}, now + timedelta(hours=1)).outcomes["sent"] == 0
+
+
+def big_png(size: int) -> bytes:
+    """A PNG header of a 800-pixel-wide picture padded to `size` bytes: as large as a busy heatmap could get."""
+    return PNG_SIGNATURE + b"\x00\x00\x00\x0dIHDR" + struct.pack(">II", 800, 600) + b"\x08\x02\x00\x00\x00" + b"\x00" * size
+
+
+def test_a_digest_whose_chart_would_pass_teams_size_limit_posts_the_chart_after_it(
+    connector: FakeConnector, deliverer: TeamsDeliverer
+) -> None:
+    connector.reset()
+    chart = Attachment("cmmi-readiness-ML3-2026-11-30.png", "image/png", big_png(72_000), "ML3 readiness")
+    changes = Section(title="What changed", items=tuple(f"WMC.SP1.{n % 7 + 1} evidence added by someone" for n in range(150)))
+    reply = Reply(
+        text="Weekly CMMI digest", sections=(Section(title="Weekly CMMI digest", body="2 items added"), changes), attachments=(chart,)
+    )
+    address = {"serviceUrl": connector.service_url, "conversationId": CHANNEL, "tenantId": TENANT, "botId": BOT_ID, "botName": "cmmi"}
+    sub = Subscription(
+        id=1, workspace_id=f"teams:{TENANT}", channel_id=CHANNEL, transport="teams", weekday=0, local_time="09:00", timezone="UTC",
+        work_group_id=None, level=3, quiet_full=False, enabled=True, disabled_reason=None, address=address,
+        created_by="aad-alice", created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )  # fmt: skip
+    ref = deliverer.deliver(sub, reply, "2026-W49")
+    digest, picture = connector.wait_for(2)
+    assert kinds(digest.body) == [CARD_CONTENT_TYPE] and kinds(picture.body) == ["image/png"]
+    assert ref is not None and ref.startswith(f"teams:{CHANNEL}:")  # the digest's own message, not the chart's
+    assert png_size(picture.body["attachments"][0]) == (800, 600)
+    assert len(json.dumps(digest.body)) + len(json.dumps(picture.body)) > MAX_ACTIVITY_BYTES  # together they would not fit
+    assert all(len(json.dumps(p.body)) <= MAX_ACTIVITY_BYTES for p in (digest, picture))
