@@ -20,6 +20,7 @@ FILE_INFO_TYPE = "application/vnd.microsoft.teams.card.file.info"
 PICTURE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 # Teams refuses a larger activity (RequestEntityTooLarge); a card and a picture that together pass it go as two messages.
 MAX_ACTIVITY_BYTES = 100_000
+TOO_LARGE = "The chart ({name}) is too large for a Teams message. Ask for one work group (--group NAME) to get a smaller one."
 CARD_VERSION = "1.5"  # the newest Adaptive Card version Teams renders on every client
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Teams refuses cards over about 28 KB; the body is cut well before, leaving room for the actions and the envelope.
@@ -417,12 +418,17 @@ def picture(attachment: Attachment) -> dict[str, Any]:
 
 def with_pictures(message: dict[str, Any], attachments: Iterable[Attachment], limit: int = MAX_ACTIVITY_BYTES) -> list[dict[str, Any]]:
     """The messages to send: the message with its pictures inline after its card or text, in one activity when that
-    fits Teams' size limit; else the message, then each picture in a message of its own."""
-    shown = [picture(a) for a in attachments if is_picture(a)]
-    together = {**message, "attachments": [*(message.get("attachments") or []), *shown]}
-    if not shown or size_of(together) <= limit:
+    fits Teams' size limit; else the message, then each picture in a message of its own, or what to ask for instead
+    when even that would not fit."""
+    pictures = [a for a in attachments if is_picture(a)]
+    together = {**message, "attachments": [*(message.get("attachments") or []), *(picture(a) for a in pictures)]}
+    if not pictures or size_of(together) <= limit:
         return [together]
-    return [message, *({"type": "message", "attachments": [p]} for p in shown)]
+    messages = [message]
+    for attachment in pictures:
+        alone = {"type": "message", "attachments": [picture(attachment)]}
+        messages.append(alone if size_of(alone) <= limit else notice(TOO_LARGE.format(name=attachment.title or attachment.filename)))
+    return messages
 
 
 def pictures_elsewhere(reply: Reply, *, bot_id: str, command: str) -> dict[str, Any]:

@@ -162,3 +162,21 @@ def test_a_digest_whose_chart_would_pass_teams_size_limit_posts_the_chart_after_
     assert png_size(picture.body["attachments"][0]) == (800, 600)
     assert len(json.dumps(digest.body)) + len(json.dumps(picture.body)) > MAX_ACTIVITY_BYTES  # together they would not fit
     assert all(len(json.dumps(p.body)) <= MAX_ACTIVITY_BYTES for p in (digest, picture))
+
+
+def test_a_chart_too_large_for_any_teams_message_is_said_instead(connector: FakeConnector, deliverer: TeamsDeliverer) -> None:
+    connector.reset()
+    chart = Attachment("cmmi-readiness-ML3-2026-11-30.png", "image/png", big_png(MAX_ACTIVITY_BYTES), "ML3 readiness, the workspace")
+    reply = Reply(text="Weekly CMMI digest", sections=(Section(title="Weekly CMMI digest", body="2 items added"),), attachments=(chart,))
+    address = {"serviceUrl": connector.service_url, "conversationId": CHANNEL, "tenantId": TENANT, "botId": BOT_ID, "botName": "cmmi"}
+    sub = Subscription(
+        id=1, workspace_id=f"teams:{TENANT}", channel_id=CHANNEL, transport="teams", weekday=0, local_time="09:00", timezone="UTC",
+        work_group_id=None, level=3, quiet_full=False, enabled=True, disabled_reason=None, address=address,
+        created_by="aad-alice", created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )  # fmt: skip
+    deliverer.deliver(sub, reply, "2026-W49")
+    digest, said = connector.wait_for(2)
+    assert kinds(digest.body) == [CARD_CONTENT_TYPE]
+    assert "image/png" not in json.dumps(said.body)
+    assert "The chart (ML3 readiness, the workspace) is too large" in said.body["text"]
+    assert "(--group NAME)" in said.body["text"]
