@@ -17,6 +17,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.index import Index
 
 from index.compare import Comparison, find_comparison
+from index.distance import edit_distance
 from index.english import is_english
 from index.ids import IdGrammar
 from index.outside import OutsideFinder
@@ -143,16 +144,6 @@ def _document(model: Model, element: Element, order: int) -> dict:
         spell=spell,
         order=order,
     )
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 class _PhraseScorer:
@@ -537,7 +528,7 @@ class ModelIndex:
         if not candidates:
             return word
         reader = self._searcher.reader()
-        return min(candidates, key=lambda c: (_edit_distance(word, c) if c not in swaps else 1, -reader.doc_frequency("spell", c), c))
+        return min(candidates, key=lambda c: (edit_distance(word, c) if c not in swaps else 1, -reader.doc_frequency("spell", c), c))
 
     def _weights(self, u: Understanding, words: list[str], corrected: set[str]) -> dict[str, float]:
         """Query stems and their weights: as typed 1.0, expansions less, re-spelled a little less, context less."""
