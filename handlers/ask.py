@@ -13,7 +13,7 @@ Anything that is not another command is a question, so the word "ask" is optiona
 from __future__ import annotations
 
 from handlers.core import Context, Reply, Request, Section, UserError
-from index import Answer, Hit
+from index import Answer, Hit, Intent
 from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
 
 ALTERNATIVES = 4
@@ -190,7 +190,7 @@ def _comparison(model: Model, answer: Answer) -> Reply:
 
 def render_answer(model: Model, answer: Answer) -> Reply:
     data = answer_json(answer)
-    if answer.intent == "empty":
+    if answer.intent == Intent.EMPTY:
         raise UserError("Please type a question, e.g. 'what does WMC.SP1.6 require?' or 'how do we track customer requests?'.")
     if answer.not_in_model:
         return _not_in_model(model, answer)
@@ -202,7 +202,7 @@ def render_answer(model: Model, answer: Answer) -> Reply:
             sections=(*_notes(answer), Section(title="Nothing found", body=NOTHING_FOUND)),
             data=data,
         )
-    if answer.intent == "list":
+    if answer.intent == Intent.LIST:
         items = []
         for hit in answer.hits:
             element = model.elements[hit.id]
@@ -223,7 +223,7 @@ def render_answer(model: Model, answer: Answer) -> Reply:
         )
     first = model.elements[answer.hits[0].id]
     sections = list(describe(model, first))
-    if answer.intent == "lookup":
+    if answer.intent == Intent.LOOKUP:
         asked = [h for h in answer.hits[1:] if h.score >= 1.0]  # further IDs named in the same question
         for hit in asked:
             sections.extend(describe(model, model.elements[hit.id]))

@@ -6,6 +6,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import whoosh
@@ -21,7 +22,7 @@ from index.distance import edit_distance
 from index.english import is_english
 from index.ids import IdGrammar
 from index.outside import OutsideFinder
-from index.understand import Understander, Understanding, stemming_analyzer, weighted_expansions
+from index.understand import Understander, Understanding, Want, stemming_analyzer, weighted_expansions
 from index.vocabulary import EXPANSIONS, FILLER
 from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
 
@@ -61,6 +62,16 @@ class _RamOnlyStorage(RamStorage):
         return RamStorage()
 
 
+class Intent(StrEnum):
+    """What kind of answer the engine gives. A StrEnum: its value is the plain word it always was, in JSON and in text."""
+
+    LOOKUP = "lookup"  # the elements the question names (by ID, abbreviation or name), then their parents
+    LIST = "list"  # what a container holds, or the process areas of a level or category
+    SEARCH = "search"  # elements ranked for the question's words
+    NONE = "none"  # nothing found, or the question names something CMMI-SVC V1.3 does not have
+    EMPTY = "empty"  # nothing was asked
+
+
 @dataclass(frozen=True)
 class Hit:
     id: str
@@ -76,13 +87,13 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
-    """The engine's result: intent is lookup | list | search | none | empty.
+    """The engine's result: what kind of answer (intent), and the hits.
 
     hits are real matches only. When the question names something CMMI-SVC V1.3 does not have,
     not_in_model says so, hits is empty, and suggestions hold what the model has instead."""
 
     question: str
-    intent: str
+    intent: Intent
     hits: tuple[Hit, ...]
     notes: tuple[str, ...] = ()
     heading: str | None = None  # for lists: what the list is
@@ -255,7 +266,7 @@ class ModelIndex:
         if u.truncated:
             notes.append("Your question was long; I read only its first 1,000 characters.")
         if not u.text:
-            return Answer("", "empty", ())
+            return Answer("", Intent.EMPTY, ())
         mentions = self.outside.find(u.text)
         if mentions or any(not r.exists for r in refs):
             return self._not_in_model(u, refs, mentions, notes)
@@ -281,8 +292,8 @@ class ModelIndex:
                 return listed
         hits = self._ranked(u, words, corrected, capability)
         if not hits:
-            return Answer(u.text, "none", (), tuple(notes))
-        return Answer(u.text, "search", tuple(hits[:limit]), tuple(notes))
+            return Answer(u.text, Intent.NONE, (), tuple(notes))
+        return Answer(u.text, Intent.SEARCH, tuple(hits[:limit]), tuple(notes))
 
     def raw_search(self, text: str, limit: int = 5) -> list[str]:
         """Plain BM25F over the words as typed, no understanding: the floor for benchmarks."""
@@ -310,7 +321,7 @@ class ModelIndex:
                 if parent_id and parent_id in self.model.elements:
                     related.append(self._hit(self.model.elements[parent_id], 0.5))
         hits = list({h.id: h for h in reversed([*asked, *related])}.values())[::-1]
-        return Answer(u.text, "lookup", tuple(hits[: max(limit, len(asked))]), tuple(dict.fromkeys(notes)))
+        return Answer(u.text, Intent.LOOKUP, tuple(hits[: max(limit, len(asked))]), tuple(dict.fromkeys(notes)))
 
     def _missing(self, canonical: str) -> str:
         head = canonical.split(".")[0]
@@ -341,7 +352,7 @@ class ModelIndex:
         suggestions = list({e.id: self._hit(e, 0.5) for e in suggested}.values())[:12]
         return Answer(
             u.text,
-            "none",
+            Intent.NONE,
             (),
             tuple(dict.fromkeys([*notes, reason])),  # in the notes too: other commands quote them when an ID is wrong
             not_in_model=reason,
@@ -371,7 +382,7 @@ class ModelIndex:
         if len(unique) < 2:
             return None
         hits = tuple(self._hit(e) for e in unique)
-        return Answer(u.text, "lookup", hits, tuple(notes), compared=tuple(h.id for h in hits))
+        return Answer(u.text, Intent.LOOKUP, hits, tuple(notes), compared=tuple(h.id for h in hits))
 
     def _resolve_side(self, side: str, explicit: bool, taken: set[str]) -> list[Element]:
         """The element(s) one side of a comparison names: an ID, a process area by abbreviation or (part of)
@@ -387,7 +398,7 @@ class ModelIndex:
         if not explicit:
             return []
         answer = self.search(side, limit=3)
-        if answer.intent not in ("search", "lookup") or answer.compared:
+        if answer.intent not in (Intent.SEARCH, Intent.LOOKUP) or answer.compared:
             return []
         # two sides described alike ("verification vs validation") must not both land on one element
         fresh = [h for h in answer.hits if h.id not in taken]
@@ -416,9 +427,9 @@ class ModelIndex:
         gg = self.model.elements[gg_id]
         assert isinstance(gg, GenericGoal)
         elements: list[Element] = [gg, *gg.practices]
-        if u.want != "goal" and re.search(r"\bpractices?\b", u.text, re.I):
+        if u.want != Want.GOAL and re.search(r"\bpractices?\b", u.text, re.I):
             elements = [*gg.practices, gg]
-        return Answer(u.text, "lookup", tuple(self._hit(e) for e in elements[:limit]), tuple(notes))
+        return Answer(u.text, Intent.LOOKUP, tuple(self._hit(e) for e in elements[:limit]), tuple(notes))
 
     def _pa_overview(self, u: Understanding, notes: list[str], limit: int) -> Answer:
         hits = []
@@ -426,7 +437,7 @@ class ModelIndex:
             pa = self.model.pa(abbr)
             hits.append(self._hit(pa))
             hits.extend(self._hit(e, 0.5) for e in self._contents(pa))
-        return Answer(u.text, "lookup", tuple(hits[: max(limit, len(u.named_pas))]), tuple(notes), heading=None)
+        return Answer(u.text, Intent.LOOKUP, tuple(hits[: max(limit, len(u.named_pas))]), tuple(notes), heading=None)
 
     @staticmethod
     def _contents(container: ProcessArea | Goal | GenericGoal, want: str = "all") -> list[Element]:
@@ -466,7 +477,7 @@ class ModelIndex:
                 what = "Generic practices"
             name = container.name if isinstance(container, ProcessArea) else container.title
             headings.append(f"{what} of {container.id} {name}")
-        return Answer(u.text, "list", tuple(hits), tuple(notes), "; ".join(headings))
+        return Answer(u.text, Intent.LIST, tuple(hits), tuple(notes), "; ".join(headings))
 
     def _list(self, u: Understanding, notes: list[str]) -> Answer | None:
         pas = list(self.model.process_areas)
@@ -474,7 +485,7 @@ class ModelIndex:
         if u.levels:
             if u.levels == {1}:
                 notes.append("Maturity level 1 has no process areas; the staged levels with process areas are ML2-ML5.")
-                return Answer(u.text, "none", (), tuple(notes))
+                return Answer(u.text, Intent.NONE, (), tuple(notes))
             pas = [pa for pa in pas if pa.maturity_level in u.levels]
             parts.append("maturity level " + " and ".join(str(n) for n in sorted(u.levels)))
         if u.category:
@@ -484,17 +495,17 @@ class ModelIndex:
             pas = [pa for pa in pas if pa.optional]
             parts.append("optional")
         if not parts:
-            if u.want == "generic":
+            if u.want == Want.GENERIC:
                 gps = [*self.model.generic_goals, *self.model.generic_practices]
                 gps.sort(key=lambda e: e.id.replace("GG", "G").replace("GP", "G"))
-                return Answer(u.text, "list", tuple(self._hit(e) for e in gps), tuple(notes), "Generic goals and practices")
-            if u.want == "process_area":
-                return Answer(u.text, "list", tuple(self._hit(pa) for pa in pas), tuple(notes), "All process areas")
+                return Answer(u.text, Intent.LIST, tuple(self._hit(e) for e in gps), tuple(notes), "Generic goals and practices")
+            if u.want == Want.PROCESS_AREA:
+                return Answer(u.text, Intent.LIST, tuple(self._hit(pa) for pa in pas), tuple(notes), "All process areas")
             return None
         heading = "Process areas at " + ", ".join(parts) if u.levels else "Process areas in " + ", ".join(parts)
         if u.optional and not u.levels and not u.category:
             heading = "Optional process areas"
-        return Answer(u.text, "list", tuple(self._hit(pa) for pa in pas), tuple(notes), heading)
+        return Answer(u.text, Intent.LIST, tuple(self._hit(pa) for pa in pas), tuple(notes), heading)
 
     # ---- natural-language ranking -----------------------------------------------------------
     def _correct(self, content: tuple[str, ...], notes: list[str]) -> tuple[list[str], set[str]]:
@@ -605,15 +616,15 @@ class ModelIndex:
             if capability and not (element_id.startswith(("GG", "GP")) and element_id[2] == capability[2]):
                 continue  # a named capability level narrows the answer to its generic goal
             scored[element_id] = score
-        if u.want == "process_area":
+        if u.want == Want.PROCESS_AREA:
             return self._rank_process_areas(scored)
-        if u.want == "generic" or capability:
+        if u.want == Want.GENERIC or capability:
             kinds = {"generic_practice", "generic_goal"}
             if re.search(r"\bpractices?\b", u.text, re.I):
                 kinds = {"generic_practice"}
             elif re.search(r"\bgoals?\b", u.text, re.I):
                 kinds = {"generic_goal"}
-        elif u.want == "goal":
+        elif u.want == Want.GOAL:
             kinds = {"specific_goal", "generic_goal"}
         else:
             kinds = {"specific_practice", "generic_practice"}

@@ -6,6 +6,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.lang.porter2 import stem as porter2
@@ -55,6 +56,15 @@ DEV_NAMES = {
 CATEGORY_ALIASES = {"project management": "Project and Work Management", "work management": "Project and Work Management"}
 
 
+class Want(StrEnum):
+    """The kind of element a question asks for."""
+
+    PRACTICE = "practice"
+    PROCESS_AREA = "process_area"
+    GOAL = "goal"
+    GENERIC = "generic"
+
+
 @dataclass(frozen=True)
 class Understanding:
     """What the question asks, in terms the engine can act on."""
@@ -68,7 +78,7 @@ class Understanding:
     category: str | None = None
     optional: bool = False
     named_pas: tuple[str, ...] = ()
-    want: str = "practice"  # practice | process_area | goal | generic
+    want: Want = Want.PRACTICE
     expansions: tuple[str, ...] = field(default=())
     expansion_weights: tuple[float, ...] = ()
     about_the_process: bool = False  # speaks of "the process" as such, as generic practices do
@@ -186,13 +196,13 @@ class Understander:
         optional = bool(_OPTIONAL.search(text)) and pa_words
 
         if _GENERIC_WORDS.search(text):
-            want = "generic"
+            want = Want.GENERIC
         elif pa_words and not _PRACTICE_WORDS.search(text):
-            want = "process_area"
+            want = Want.PROCESS_AREA
         elif _GOAL_WORDS.search(text) and not _PRACTICE_WORDS.search(text):
-            want = "goal"
+            want = Want.GOAL
         else:
-            want = "practice"
+            want = Want.PRACTICE
 
         kept = [
             (t, w)
