@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import whoosh
 from whoosh import query as wq
@@ -20,8 +22,8 @@ from whoosh.index import Index
 from index.compare import Comparison, find_comparison
 from index.distance import edit_distance
 from index.english import is_english
-from index.ids import IdGrammar
-from index.outside import OutsideFinder
+from index.ids import IdGrammar, Reference
+from index.outside import Mention, OutsideFinder
 from index.understand import Understander, Understanding, Want, stemming_analyzer, weighted_expansions
 from index.vocabulary import EXPANSIONS, FILLER
 from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
@@ -52,6 +54,7 @@ _LIST_CUE = re.compile(
 )
 
 _STEM = stemming_analyzer()
+_Contents = Literal["all", "practice", "goal"]  # what of a container to list
 
 
 class _RamOnlyStorage(RamStorage):
@@ -80,7 +83,7 @@ class Hit:
     score: float
     pa: str | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         """The stable machine-readable form of a hit (cmmi-bot ask --json)."""
         return {"id": self.id, "kind": self.kind, "title": self.title, "score": self.score}
 
@@ -102,10 +105,10 @@ class Answer:
     compared: tuple[str, ...] = ()  # a comparison: the IDs compared, which lead hits
     outside: tuple[str, ...] = ()  # abbreviations of the not-in-SVC process areas named
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         """The ask --json contract: question and results always; not_in_model only when the question names
         something CMMI-SVC V1.3 does not have (results are then empty); suggestions, possibly empty."""
-        data: dict = {"question": self.question, "results": [h.as_json() for h in self.hits]}
+        data: dict[str, object] = {"question": self.question, "results": [h.as_json() for h in self.hits]}
         if self.not_in_model:
             data["not_in_model"] = self.not_in_model
         data["suggestions"] = [h.as_json() for h in self.suggestions]
@@ -127,7 +130,22 @@ def _schema() -> Schema:
     )
 
 
-def _document(model: Model, element: Element, order: int) -> dict:
+class Document(TypedDict):
+    """One model element as the Whoosh index holds it: the ranked text fields, a spelling field and the model order."""
+
+    id: str
+    kind: str
+    pa: str
+    title: str
+    statement: str
+    keywords: str
+    explain: str
+    context: str
+    spell: str
+    order: int
+
+
+def _document(model: Model, element: Element, order: int) -> Document:
     hint = element.hint
     if isinstance(element, ProcessArea):
         context, pa = element.category, element.abbr
@@ -142,7 +160,7 @@ def _document(model: Model, element: Element, order: int) -> dict:
         goal = model.elements[element.goal_id]
         context, pa = f"generic practice {goal.title}", ""
     spell = " ".join((element.title, element.statement, *hint.keywords, hint.explain, context))
-    return dict(
+    return Document(
         id=element.id,
         kind=element.kind,
         pa=pa,
@@ -199,12 +217,12 @@ class _PhraseScorer:
         return out
 
 
-def _documents(model: Model) -> list[dict]:
-    ordered = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
+def _documents(model: Model) -> list[Document]:
+    ordered: list[Element] = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
     return [_document(model, element, order) for order, element in enumerate(ordered)]
 
 
-def _build_whoosh(documents: list[dict]) -> Index:
+def _build_whoosh(documents: Sequence[Document]) -> Index:
     index = _RamOnlyStorage().create_index(_schema())
     writer = index.writer()
     for document in documents:
@@ -234,7 +252,7 @@ class ModelIndex:
             self._index = cached(cache_dir, key, lambda: _build_whoosh(documents))
         self._searcher = self._index.searcher(weighting=scoring.BM25F())
         reader = self._searcher.reader()
-        self._doc_ids = [fields["id"] for _, fields in sorted(reader.iter_docs(), key=lambda pair: pair[0])]
+        self._doc_ids = [str(fields["id"]) for _, fields in sorted(reader.iter_docs(), key=lambda pair: pair[0])]
         self._term_cache: dict[str, dict[int, float]] = {}
 
     # Needed only to rank words (not for IDs, lists or comparisons): made on first use, so a lookup at start-up skips them.
@@ -298,14 +316,14 @@ class ModelIndex:
     def raw_search(self, text: str, limit: int = 5) -> list[str]:
         """Plain BM25F over the words as typed, no understanding: the floor for benchmarks."""
         terms = [wq.Term(f, t) for t in _STEM_TOKENS(text) for f in ("title", "statement", "keywords", "explain", "context")]
-        return [h["id"] for h in self._searcher.search(wq.Or(terms), limit=limit)] if terms else []
+        return [str(h["id"]) for h in self._searcher.search(wq.Or(terms), limit=limit)] if terms else []
 
     # ---- lookups ----------------------------------------------------------------------------
     def _hit(self, element: Element, score: float = 1.0) -> Hit:
         pa = getattr(element, "pa", None) if not isinstance(element, ProcessArea) else element.abbr
         return Hit(element.id, element.kind, element.title, round(score, 4), pa or None)
 
-    def _lookup(self, u: Understanding, refs, notes: list[str], limit: int) -> Answer:
+    def _lookup(self, u: Understanding, refs: list[Reference], notes: list[str], limit: int) -> Answer:
         asked: list[Hit] = []
         for ref in refs:
             if ref.via_alias and ref.exists:
@@ -331,14 +349,16 @@ class ModelIndex:
             return f"{canonical} is not in CMMI-SVC V1.3. {head} has {ids}."
         return f"{canonical} is not in CMMI-SVC V1.3 (generic goals are GG1-GG3; generic practices GP1.1, GP2.1-GP2.10, GP3.1-GP3.2)."
 
-    def _not_in_model(self, u: Understanding, refs, mentions, notes: list[str]) -> Answer:
+    def _not_in_model(self, u: Understanding, refs: list[Reference], mentions: list[Mention], notes: list[str]) -> Answer:
         """The question names what CMMI-SVC V1.3 does not have: say so, and offer what it has instead."""
         reasons: list[str] = []
         suggested: list[Element] = []
         areas = {m.area.abbr: m.area for m in mentions}
         for ref in refs:
             if ref.outside:
-                areas.setdefault(ref.outside, self.outside.abbreviation(ref.outside))
+                area = self.outside.abbreviation(ref.outside)
+                if area:  # always: the grammar marks only the model's not-in-SVC abbreviations as outside
+                    areas.setdefault(ref.outside, area)
             elif ref.exists:
                 suggested.append(self.model.elements[ref.canonical])  # what was asked that does exist comes first
         for ref in refs:
@@ -440,7 +460,7 @@ class ModelIndex:
         return Answer(u.text, Intent.LOOKUP, tuple(hits[: max(limit, len(u.named_pas))]), tuple(notes), heading=None)
 
     @staticmethod
-    def _contents(container: ProcessArea | Goal | GenericGoal, want: str = "all") -> list[Element]:
+    def _contents(container: ProcessArea | Goal | GenericGoal, want: _Contents = "all") -> list[Element]:
         """What a process area or goal holds, in model order: goals each followed by their practices."""
         if isinstance(container, (Goal, GenericGoal)):
             return list(container.practices)
@@ -448,9 +468,12 @@ class ModelIndex:
             return list(container.practices)
         if want == "goal":
             return list(container.goals)
-        return [e for g in container.goals for e in (g, *g.practices)]
+        elements: list[Element] = []
+        for goal in container.goals:
+            elements += [goal, *goal.practices]
+        return elements
 
-    def _list_contents(self, u: Understanding, refs, notes: list[str]) -> Answer | None:
+    def _list_contents(self, u: Understanding, refs: list[Reference], notes: list[str]) -> Answer | None:
         """ "list the SPs under CAM SG2", "practices of IRP", "what's in IRP": the container, then what it holds."""
         if not _LIST_CUE.search(u.text):
             return None
@@ -466,7 +489,7 @@ class ModelIndex:
             return None
         asks_practices = bool(re.search(r"\b(?:practices?|sps?|gps?)\b", u.text, re.I))
         asks_goals = bool(re.search(r"\b(?:goals?|sgs?)\b", u.text, re.I))
-        want = "all" if asks_practices == asks_goals else "practice" if asks_practices else "goal"
+        want: _Contents = "all" if asks_practices == asks_goals else "practice" if asks_practices else "goal"
         hits: list[Hit] = []
         headings = []
         for container in containers:
@@ -496,7 +519,7 @@ class ModelIndex:
             parts.append("optional")
         if not parts:
             if u.want == Want.GENERIC:
-                gps = [*self.model.generic_goals, *self.model.generic_practices]
+                gps: list[GenericGoal | GenericPractice] = [*self.model.generic_goals, *self.model.generic_practices]
                 gps.sort(key=lambda e: e.id.replace("GG", "G").replace("GP", "G"))
                 return Answer(u.text, Intent.LIST, tuple(self._hit(e) for e in gps), tuple(notes), "Generic goals and practices")
             if u.want == Want.PROCESS_AREA:
