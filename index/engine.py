@@ -672,6 +672,16 @@ def _STEM_TOKENS(text: str) -> list[str]:
     return [t.text for t in _STEM(text or "")]
 
 
+def build_plain_whoosh(model: Model) -> None:
+    """The floor for benchmarking build_index: the same schema and documents written to a plain RAM Whoosh index,
+    with none of the query understanding set up. The index is thrown away; its Whoosh types stay in here."""
+    index = RamStorage().create_index(_schema())
+    writer = index.writer()
+    for document in _documents(model):
+        writer.add_document(**document)
+    writer.commit()
+
+
 def build_index(model: Model, cache_dir: Path | None = None) -> ModelIndex:
     """The index for a model: built in RAM (about 0.1-0.4 s for CMMI-SVC), or with `cache_dir`, read from the user's cache
     when it was built before from the same model, hints and code (a few milliseconds)."""
