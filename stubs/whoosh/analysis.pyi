@@ -1,4 +1,5 @@
 from collections.abc import Callable, Container, Iterator
+from re import Pattern
 
 class Token:
     text: str
@@ -7,14 +8,14 @@ class Analyzer:
     def __call__(self, value: str, **kwargs: object) -> Iterator[Token]: ...
 
 def StandardAnalyzer(
-    expression: str = ...,
+    expression: str | Pattern[str] = ...,
     stoplist: Container[str] | None = ...,
     minsize: int = ...,
     maxsize: int | None = ...,
     gaps: bool = ...,
 ) -> Analyzer: ...
 def StemmingAnalyzer(
-    expression: str = ...,
+    expression: str | Pattern[str] = ...,
     stoplist: Container[str] | None = ...,
     minsize: int = ...,
     maxsize: int | None = ...,
