@@ -6,7 +6,6 @@ import logging
 from types import ModuleType
 
 from handlers import ask, digest, evidence, export, feedback, gaps, group, help, home, rate, settings, status
-from handlers.args import check_request
 from handlers.core import (
     Action,
     Attachment,
@@ -25,6 +24,7 @@ from handlers.core import (
     UserError,
     plain,
 )
+from handlers.support.parse import check_request
 from store import StoreUnavailable
 
 log = logging.getLogger("cmmi_bot.handlers")

@@ -26,14 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.args import need_store, resolve_group, split_words, take_options
 from handlers.core import Attachment, Context, Inline, Person, Reply, Request, Section, Text, UserError
 from handlers.gaps import find_gaps
-from handlers.readiness import Readiness, Snapshot, Target, percent
-from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
 from handlers.support.freshness import due_line, review_of
 from handlers.support.heatmap import render_heatmap
+from handlers.support.parse import split_words, take_options
+from handlers.support.readiness import Readiness, Snapshot, Target, percent
 from handlers.support.review import Review
+from handlers.support.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
+from handlers.support.scope import need_store, resolve_group
 from store import DueItem, Group, RatingItem, Store, Subscription
 from store.digests import WorkspaceWeek
 

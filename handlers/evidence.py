@@ -22,25 +22,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.args import (
-    MAX_LINK,
-    MAX_NOTE,
-    PracticeRef,
-    check_note,
-    check_request,
-    need_store,
-    parse_date,
-    parse_link,
-    practice_field,
-    resolve_group,
-    resolve_pa,
-    resolve_practice,
-    split_words,
-    take_options,
-)
 from handlers.core import Action, Choice, Context, Field, Form, FormError, Link, Person, Reply, Request, Section, Text, UserError
 from handlers.support import freshness
 from handlers.support.actions import Kind, pa_filter, pages, quoted
+from handlers.support.lookup import PracticeRef, practice_field, resolve_pa, resolve_practice
+from handlers.support.parse import MAX_LINK, MAX_NOTE, check_note, check_request, parse_date, parse_link, split_words, take_options
+from handlers.support.scope import need_store, resolve_group
 from store import KINDS, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 from store.repo import MAX_ROW_ID
 

@@ -10,8 +10,8 @@ the same question changes your vote.
 
 from __future__ import annotations
 
-from handlers.args import need_store
 from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.support.scope import need_store
 from store.feedback import VOTES
 
 USAGE = "feedback good|bad QUESTION"

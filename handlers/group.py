@@ -11,8 +11,9 @@ the channel is told who bound it.
 
 from __future__ import annotations
 
-from handlers.args import check_group_name, need_store, split_words
 from handlers.core import Context, Person, Reply, Request, Section, UserError
+from handlers.support.parse import check_group_name, split_words
+from handlers.support.scope import need_store
 from store import Conflict, Forbidden, NotFound
 
 USAGE = "group add NAME | group list | group rename OLD to NEW | group use NAME"

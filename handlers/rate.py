@@ -11,19 +11,11 @@ Every rating is kept; the newest per practice and work group counts. See `help s
 
 from __future__ import annotations
 
-from handlers.args import (
-    MAX_NOTE,
-    PracticeRef,
-    check_note,
-    need_store,
-    practice_field,
-    resolve_group,
-    resolve_practice,
-    split_words,
-    take_options,
-)
 from handlers.core import Choice, Context, Field, Form, FormError, Reply, Request, Section, UserError
 from handlers.support.actions import Kind, rating_choices
+from handlers.support.lookup import PracticeRef, practice_field, resolve_practice
+from handlers.support.parse import MAX_NOTE, check_note, split_words, take_options
+from handlers.support.scope import need_store, resolve_group
 from store import RATINGS, Group
 
 USAGE = "rate PRACTICE FI|LI|PI|NI|NY [note...] [--group NAME]"

@@ -11,9 +11,10 @@ applies (CMMI_EVIDENCE_REVIEW_MONTHS, usually 12). `default` goes back to it.
 
 from __future__ import annotations
 
-from handlers.args import need_store, split_words
 from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.support.parse import split_words
 from handlers.support.review import MAX_REVIEW_MONTHS, REVIEW_MONTHS, workspace_review
+from handlers.support.scope import need_store
 
 USAGE = "settings | settings review-months N (1-120) | settings review-months default"
 WRITES = frozenset({REVIEW_MONTHS})  # verbs that change stored data (see handlers.writes)

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.core import Attachment, Context, Reply, Request, Section
-from handlers.readiness import NO_GROUPS, Readiness, Snapshot, Target, next_level, percent, report_request
 from handlers.support.freshness import review_of
 from handlers.support.heatmap import render_heatmap
+from handlers.support.readiness import NO_GROUPS, Readiness, Snapshot, Target, next_level, percent, report_request
 from store import Group
 
 USAGE = "status [PA|ML2|ML3|ML4|ML5] [--group NAME] [--chart]"

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from handlers import rollup
-from handlers.readiness import Readiness, Snapshot, Target
-from handlers.support import palette
+from handlers.support import palette, rollup
 from handlers.support.cells import cell
+from handlers.support.readiness import Readiness, Snapshot, Target
 from handlers.support.review import CURRENT, DUE_SOON, NEEDS_REVIEW, review_by, review_status
 from model_data import Model
 from store import AuditItem, AuditRecord, EvidenceItem

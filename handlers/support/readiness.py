@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from handlers import rollup
-from handlers.args import need_store, optional_group, resolve_pa, split_words, take_options
 from handlers.core import Context, Request, UserError
+from handlers.support import rollup
+from handlers.support.lookup import resolve_pa
+from handlers.support.parse import split_words, take_options
+from handlers.support.scope import need_store, optional_group
 from model_data import Model
 from store import Group, RatingItem, Store
 
