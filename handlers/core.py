@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from index import ModelIndex
 from model_data import Model
@@ -205,3 +205,12 @@ class Verbs:
             return self.default(words, request, ctx)
         unknown = self.unknown if isinstance(self.unknown, str) else self.unknown(words[0] if words else "")
         raise UserError(unknown)
+
+
+class Command(Protocol):
+    """A command module, as the command table holds it: `handle` answers a request, the module's docstring is its help
+    (first line: what to type), and WRITES, where present, names the verbs that change stored data ("*": all)."""
+
+    __name__: str
+
+    def handle(self, request: Request, ctx: Context, /) -> Reply: ...

@@ -143,7 +143,7 @@ def build_digest(
     late_mark = " (late)" if late else ""
     review = facts.review
     stale_total, stale = facts.due_evidence(group_ids)
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if scope.chart:
         png = render_heatmap(readiness, today=week_end.date(), title=f"ML{scope.level} readiness: {who}")
         name = f"cmmi-readiness-ML{scope.level}-{week_end.date().isoformat()}.png"

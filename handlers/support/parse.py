@@ -72,7 +72,10 @@ def split_words(text: str) -> list[str]:
     """Whitespace-separated words; "double" or 'single' quotes (also typographic ones) group words."""
     for curly, straight in _QUOTES.items():
         text = text.replace(curly, straight)
-    words, current, quote, quoted = [], [], None, False
+    words: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    quoted = False
     for ch in text:
         if quote:
             if ch == quote:

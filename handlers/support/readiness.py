@@ -65,7 +65,7 @@ def practices_in_scope(model: Model, target: Target, optional_used: set[str]) ->
         assert target.level is not None
         pas = [pa for pa in model.pas_at_level(target.level, cumulative=True) if not pa.optional or pa.abbr in optional_used]
         generic_levels = (2, 3) if target.level >= 3 else (2,)
-    scoped = []
+    scoped: list[ScopedPractice] = []
     for pa in pas:
         for goal in pa.goals:
             scoped.extend(ScopedPractice(p.id, pa.abbr, goal.id, goal.title, p.id, p.title) for p in goal.practices)
