@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from handlers import Request
+if TYPE_CHECKING:  # settings parse CMMI_ADMINS into Admins at start-up, before (and without) the core is imported
+    from handlers import Request
 
 # Entra (AAD) object IDs are GUIDs, which portals show in either case; Teams sends them in lower case.
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
-from bot.teams import render, teams_configured
+from bot.teams import render
 from handlers import Reply
 from store import Store, Subscription
 
@@ -87,7 +87,7 @@ class TeamsDeliverer:
 def teams_deliverer(settings: Settings, store: Store | None = None) -> Deliverer | None:
     """The deliverer for Teams subscriptions, or None when Teams is not configured here. `store`: where contributors'
     names are looked up."""
-    if not teams_configured(settings):
+    if not settings.teams_configured:
         return None
     from bot.teams.sdk import new_app
 
