@@ -44,7 +44,7 @@ class Admins:
         """Whether the user with this ID (and, when the transport knows it, this e-mail address) is listed."""
         if user_id and _id_key(user_id) in self.user_ids:
             return True
-        return bool(email) and email.strip().casefold() in self.emails
+        return email is not None and bool(email) and email.strip().casefold() in self.emails
 
     def apply(self, request: Request, email: str | None = None) -> Request:
         """The request, made an admin's when its user is listed; a transport's own admin flag is never taken away."""

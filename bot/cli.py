@@ -17,7 +17,7 @@ from bot.wiring import Runtime, build_context, build_model_index, build_runtime,
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from model_data import GenericPractice, Practice
+    from model_data import GenericGoal, GenericPractice, Goal, Practice
 
 
 def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -41,7 +41,7 @@ def cmd_model_export(args: argparse.Namespace, runtime: Runtime) -> int:
 
     model = load_model()
 
-    def practice(p: Practice | GenericPractice) -> dict[str, object]:
+    def practice(p: Practice | GenericPractice | Goal | GenericGoal) -> dict[str, object]:
         return {"id": p.id, "title": p.title, "statement": p.statement}
 
     out = {
@@ -300,10 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:
-        status = _known_failure(exc)
-        if status is None:
+        known = _known_failure(exc)
+        if known is None:
             raise
-        return status
+        return known
 
 
 def _known_failure(exc: Exception) -> int | None:

@@ -130,7 +130,7 @@ def migration_head() -> str | None:
 
     from store.db import alembic_config
 
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type] - reading needs no engine
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]  # reading the scripts needs no engine
 
 
 def readiness(ctx: Context) -> str | None:

@@ -49,7 +49,8 @@ class TeamsDeliverer:
             self.loop.close()
 
     async def _post(self, address: dict[str, Any], activity: dict[str, Any], conversation_id: str | None = None) -> str:
-        from microsoft_teams.api import Account, ConversationAccount, MessageActivityInput
+        from microsoft_teams.api import Account, ConversationAccount
+        from microsoft_teams.api.activities.message import MessageActivityInput  # the package's star re-export hides it from mypy
 
         conversation_id = conversation_id or address["conversationId"]
         message = MessageActivityInput.model_validate(activity)
