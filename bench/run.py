@@ -1090,8 +1090,8 @@ def outputs_at_scale() -> list[Bench]:
 
     from openpyxl import Workbook
 
-    from handlers.readiness import Readiness, Snapshot, Target
     from handlers.support.heatmap import render_heatmap
+    from handlers.support.readiness import Readiness, Snapshot, Target
     from handlers.support.workbook import build_workbook
 
     with tempfile.TemporaryDirectory() as folder:

@@ -19,7 +19,7 @@ def element_actions(ctx: Context, element_id: str) -> tuple[Action, ...]:
     if isinstance(element, Goal):
         return actions.for_goal(element.id, element.pa)
     if isinstance(element, GenericPractice):
-        return (actions.Action(actions.Kind.SHOW, f"Goal {element.goal_id}", f"ask {element.goal_id}"),)
+        return (Action(actions.Kind.SHOW, f"Goal {element.goal_id}", f"ask {element.goal_id}"),)
     return ()
 
 
