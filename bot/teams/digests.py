@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
-from bot.teams import render, teams_configured
+from bot.teams import render
 from bot.teams.reminders import GLOBAL_SERVICE_URL, GONE_403, TeamsReminders, error_code
 from handlers import Reply
 from store import Store, Subscription
@@ -47,7 +47,7 @@ class TeamsDeliverer(TeamsReminders):
 
     async def _post(self, address: dict[str, Any], activity: dict[str, Any], conversation_id: str | None = None) -> str:
         from microsoft_teams.api import Account, ConversationAccount
-        from microsoft_teams.api.activities.message import MessageActivityInput
+        from microsoft_teams.api.activities.message import MessageActivityInput  # the package's star re-export hides it from mypy
 
         conversation_id = conversation_id or address["conversationId"]
         message = MessageActivityInput.model_validate(activity)
@@ -91,9 +91,9 @@ class TeamsDeliverer(TeamsReminders):
 def teams_deliverer(settings: Settings, store: Store | None = None) -> Deliverer | None:
     """The deliverer for Teams subscriptions, or None when Teams is not configured here. `store`: where contributors'
     names are looked up."""
-    if not teams_configured(settings):
+    if not settings.teams_configured:
         return None
     from bot.teams.sdk import new_app
 
-    bot_id = f"28:{settings['CLIENT_ID']}" if settings["CLIENT_ID"] else ""  # the bot's ID in Teams' own terms
+    bot_id = f"28:{settings.teams_client_id}" if settings.teams_client_id else ""  # the bot's ID in Teams' own terms
     return TeamsDeliverer(new_app(settings), store, bot_id=bot_id)

@@ -56,7 +56,7 @@ def opened(deps: Deps, request: Request, outcome: edge.Outcome, about: str = "",
     if outcome.reply is not None and outcome.reply.form is not None:
         return dialog_for(deps, outcome.reply.form, about, excerpt)
     if outcome.reply is not None:
-        return dialogs.say_in_dialog(outcome.reply.text)
+        return dialogs.say_in_dialog(plain(outcome.reply.text))  # a dialog's message is plain text
     return dialogs.say_in_dialog(plain(outcome.notice or ""))
 
 

@@ -49,7 +49,7 @@ async def _to_personal_chat(activity_ctx: Any, activity: dict[str, Any], request
     """Open (or find) the person's personal chat with the bot and offer the files there. False when Teams will not (the
     app is not installed for the person, say): the person then gets a button that opens that chat."""
     from microsoft_teams.api import Account
-    from microsoft_teams.api.clients.conversation import CreateConversationParams
+    from microsoft_teams.api.clients.conversation import CreateConversationParams  # hidden from mypy by a star re-export
 
     address = request.address or {}
     teams_user = str((activity.get("from") or {}).get("id") or "")
@@ -109,8 +109,8 @@ def upload(url: str, content: bytes) -> None:
     response.raise_for_status()
 
 
-def _object(value: Any) -> dict[str, Any]:
-    """A JSON object from the activity, or an empty one when Teams sent something else there."""
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object from an activity, or {} when it is anything else (missing, a string, a list)."""
     return value if isinstance(value, dict) else {}
 
 
@@ -118,9 +118,11 @@ async def on_file_consent(deps: Deps, activity_ctx: Any) -> None:
     """The person's answer to a FileConsentCard: decline is said; accept makes the file again, uploads it, posts its card."""
     activity = dump(activity_ctx.activity)
     value = _object(activity.get("value"))
-    context, upload_info = _object(value.get("context")), _object(value.get("uploadInfo"))
+    context = _object(value.get("context"))
+    upload_info = _object(value.get("uploadInfo"))
     name = str(upload_info.get("name") or "the file")
-    command = context["command"] if isinstance(context.get("command"), str) else "export"
+    command = context.get("command")
+    command = command if isinstance(command, str) else "export"
     request = convert.request_for(activity, command, via="action")
     key = delivery_key(activity)
     recorded = await in_thread(receive, deps, key, request, "file")

@@ -1,4 +1,4 @@
-"""Socket Mode end to end: `serve` with SLACK_APP_TOKEN set, against a real WebSocket server on 127.0.0.1 standing in for
+"""Socket Mode end to end: `serve` (bot/server.py) with SLACK_APP_TOKEN set, against a real WebSocket server on 127.0.0.1 standing in for
 Slack's Socket Mode endpoint (no monkeypatching of the SDK). The fake Web API hands out its ws:// URL from
 apps.connections.open; the WebSocket server sends a slash command and a button press as Slack's envelopes and records
 the bot's acknowledgements."""
@@ -18,7 +18,8 @@ import pytest
 from conftest import slack_settings
 from fake_slack import TEAM_ID, FakeSlack
 
-from bot.slack import server
+from bot import server
+from bot.wiring import Runtime
 from handlers import Context, Request, dispatch
 from index import ModelIndex
 from model_data import Model
@@ -135,7 +136,7 @@ def test_serve_over_socket_mode_answers_a_command_in_its_ack_and_a_button_opens_
         stopper.start()
         try:
             settings = slack_settings(fake.api_url, SLACK_SIGNING_SECRET="", SLACK_APP_TOKEN=APP_TOKEN)
-            assert server.serve(settings, store_ctx) == 0  # SIGTERM ends it cleanly
+            assert server.serve(Runtime(settings, store_ctx)) == 0  # as `cmmi-bot serve` runs it; SIGTERM ends it cleanly
         finally:
             endpoint.shutdown()
             endpoint_thread.join(timeout=10)
