@@ -15,6 +15,7 @@ from bot.scheduler import OwnerGone, ReminderDeliverer, run_due
 from bot.teams.digests import TeamsDeliverer, teams_deliverer
 from bot.teams.render import CARD_CONTENT_TYPE, DATA_KEY
 from bot.teams.sdk import new_app
+from bot.wiring import build_deliverers
 from handlers import Action, Context, Reply, Section
 from handlers.support.actions import Kind, permits
 from tests.bot.teams.conftest import BOT_ID, SDK_WARNINGS, TENANT, TeamsSender, teams_settings
@@ -60,11 +61,14 @@ def buttons(body: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def test_the_teams_deliverer_sends_reminders() -> None:
+def test_the_teams_deliverer_sends_reminders(ctx: Context) -> None:
     made = teams_deliverer(teams_settings(CLIENT_ID="app-id", CLIENT_SECRET="secret"))
     assert isinstance(made, TeamsDeliverer) and isinstance(made, ReminderDeliverer)
     assert made.bot_id == "28:app-id"
     made.close()
+    wired = build_deliverers(teams_settings(CMMI_TEAMS_NO_AUTH="1"), ctx)["teams"]  # what serve and digest run-due use
+    assert isinstance(wired, TeamsDeliverer) and isinstance(wired, ReminderDeliverer)
+    wired.close()
 
 
 def test_remind_opens_the_owners_personal_chat_and_posts_the_card(deliverer: TeamsDeliverer, connector: FakeConnector) -> None:
