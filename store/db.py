@@ -12,6 +12,8 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
+from store.errors import StoreUnavailable
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -191,8 +193,6 @@ def alembic_config(engine: Engine) -> Config:
 def _opening_error(exc: DBAPIError, url: URL) -> Exception:
     """What a failure to open the database means: a URL that cannot work, a server that refuses it, or (the rest)
     a database that is busy or unreachable for now."""
-    from store.repo import StoreUnavailable
-
     reason = _one_line(str(exc.orig) if exc.orig is not None else str(exc))
     if url.get_backend_name() == "sqlite":
         if _sqlite_code(exc.orig) in _SQLITE_NOT_A_PLACE:
@@ -210,8 +210,6 @@ def upgrade(engine: Engine) -> None:
     upgrade`; several processes may run it at once). Raises BadDatabaseURL or DatabaseRefused when the database cannot
     be used as configured, StoreUnavailable when it is busy or unreachable."""
     from alembic import command
-
-    from store.repo import StoreUnavailable
 
     try:
         with engine.connect():
