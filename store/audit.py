@@ -54,8 +54,14 @@ class AuditRecord:
 
 
 _RECORD_COLUMNS = (
-    AuditEntry.actor, AuditEntry.at, AuditEntry.action, AuditEntry.before, AuditEntry.after, AuditEntry.entity, AuditEntry.entity_id,
-)  # fmt: skip
+    AuditEntry.actor,
+    AuditEntry.at,
+    AuditEntry.action,
+    AuditEntry.before,
+    AuditEntry.after,
+    AuditEntry.entity,
+    AuditEntry.entity_id,
+)
 
 
 class Audit:

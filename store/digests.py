@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from store.audit import write_audit
 from store.database import Database
@@ -21,6 +22,7 @@ from store.records import JsonObject
 from store.schema import DigestDelivery, DigestSubscription, Evidence, Rating, WorkGroup
 
 MAX_ATTEMPTS = 5
+_Columns = TypeVarTuple("_Columns")
 BOT_ACTOR = "cmmi-bot"  # the actor the audit log names for what the bot does by itself
 
 
@@ -45,11 +47,23 @@ class Subscription:
 
 
 _SUB_COLUMNS = (
-    DigestSubscription.id, DigestSubscription.workspace_id, DigestSubscription.channel_id, DigestSubscription.transport,
-    DigestSubscription.weekday, DigestSubscription.local_time, DigestSubscription.timezone, DigestSubscription.work_group_id,
-    DigestSubscription.level, DigestSubscription.quiet_full, DigestSubscription.enabled, DigestSubscription.disabled_reason,
-    DigestSubscription.address, DigestSubscription.created_by, DigestSubscription.created_at, DigestSubscription.chart,
-)  # fmt: skip
+    DigestSubscription.id,
+    DigestSubscription.workspace_id,
+    DigestSubscription.channel_id,
+    DigestSubscription.transport,
+    DigestSubscription.weekday,
+    DigestSubscription.local_time,
+    DigestSubscription.timezone,
+    DigestSubscription.work_group_id,
+    DigestSubscription.level,
+    DigestSubscription.quiet_full,
+    DigestSubscription.enabled,
+    DigestSubscription.disabled_reason,
+    DigestSubscription.address,
+    DigestSubscription.created_by,
+    DigestSubscription.created_at,
+    DigestSubscription.chart,
+)
 
 # Statements every scheduler run executes, built once: building them cost more than running them.
 _ACTIVE = select(*_SUB_COLUMNS).where(DigestSubscription.enabled.is_(True)).order_by(DigestSubscription.id)
@@ -79,10 +93,18 @@ _MARK_SENT = _FINISH.values(
 def _audited(sub: Subscription) -> JsonObject:
     """What the audit log keeps of a subscription: its settings and state, not the transport's address."""
     return {
-        "channel": sub.channel_id, "transport": sub.transport, "weekday": sub.weekday, "time": sub.local_time,
-        "timezone": sub.timezone, "group_id": sub.work_group_id, "level": sub.level, "full": sub.quiet_full, "enabled": sub.enabled,
-        "reason": sub.disabled_reason, "chart": sub.chart,
-    }  # fmt: skip
+        "channel": sub.channel_id,
+        "transport": sub.transport,
+        "weekday": sub.weekday,
+        "time": sub.local_time,
+        "timezone": sub.timezone,
+        "group_id": sub.work_group_id,
+        "level": sub.level,
+        "full": sub.quiet_full,
+        "enabled": sub.enabled,
+        "reason": sub.disabled_reason,
+        "chart": sub.chart,
+    }
 
 
 def _audit(
@@ -101,8 +123,8 @@ def _audit(
     )
 
 
-def _subscription(row: Row[Any]) -> Subscription:
-    return Subscription(**row._mapping)
+def _subscription(row: RowMapping) -> Subscription:
+    return Subscription(**row)
 
 
 @dataclass(frozen=True)
@@ -154,9 +176,11 @@ class WorkspaceWeek:
         groups = set(self.added) | set(self.removed) | set(self.rated) | set(self.contributors) if group_id is None else {group_id}
         people = frozenset().union(*(self.contributors.get(g, frozenset()) for g in groups))
         return Activity(
-            sum(self.added.get(g, 0) for g in groups), sum(self.removed.get(g, 0) for g in groups),
-            sum(self.rated.get(g, 0) for g in groups), tuple(sorted(people)),
-        )  # fmt: skip
+            sum(self.added.get(g, 0) for g in groups),
+            sum(self.removed.get(g, 0) for g in groups),
+            sum(self.rated.get(g, 0) for g in groups),
+            tuple(sorted(people)),
+        )
 
     def covered_as_of_start(self, group_id: int | None) -> set[tuple[int, str]]:
         """What `covered_as_of(ws, group_id, start)` would say."""
@@ -209,7 +233,7 @@ class Digests:
         key = and_(DigestSubscription.workspace_id == workspace_id, DigestSubscription.channel_id == channel_id)
         with self._database.connection(write=True) as c:
             row = c.execute(select(*_SUB_COLUMNS).where(key)).first()
-            before = _subscription(row) if row else None
+            before = _subscription(row._mapping) if row else None
             if before is None:
                 c.execute(insert(DigestSubscription).values(workspace_id=workspace_id, channel_id=channel_id, created_at=now, **values))
             else:
@@ -218,7 +242,7 @@ class Digests:
                     # passed waits for next week, as for a new subscription, instead of sending at once.
                     values["created_at"] = now
                 c.execute(update(DigestSubscription).where(key).values(**values))
-            after = _subscription(c.execute(select(*_SUB_COLUMNS).where(key)).one())
+            after = _subscription(c.execute(select(*_SUB_COLUMNS).where(key)).one()._mapping)
             if before is None or _audited(before) != _audited(after):
                 _audit(c, now, after, actor, "digest.subscribe", _audited(before) if before else None, _audited(after))
             return after
@@ -229,7 +253,7 @@ class Digests:
             row = c.execute(select(*_SUB_COLUMNS).where(key)).first()
             if row is None:
                 return False
-            before = _subscription(row)
+            before = _subscription(row._mapping)
             c.execute(delete(DigestSubscription).where(key))
             _audit(c, self._database.now(), before, actor, "digest.unsubscribe", _audited(before), None)
             return True
@@ -239,12 +263,12 @@ class Digests:
             row = c.execute(
                 select(*_SUB_COLUMNS).where(DigestSubscription.workspace_id == workspace_id, DigestSubscription.channel_id == channel_id)
             ).first()
-            return _subscription(row) if row else None
+            return _subscription(row._mapping) if row else None
 
     def active_subscriptions(self) -> list[Subscription]:
         """Every enabled subscription, in every workspace: the scheduler serves them all."""
         with self._database.connection() as c:
-            return [_subscription(r) for r in c.execute(_ACTIVE)]
+            return [_subscription(r._mapping) for r in c.execute(_ACTIVE)]
 
     def disable_subscription(self, *, subscription_id: int, reason: str, actor: str = BOT_ACTOR) -> bool:
         """Pause a subscription with a reason its channel can read; False if it was already paused or is gone.
@@ -259,7 +283,7 @@ class Digests:
             )
             if row is None or paused.rowcount != 1:
                 return False
-            before = _subscription(row)
+            before = _subscription(row._mapping)
             after = replace(before, enabled=False, disabled_reason=reason)
             _audit(c, now, before, actor, "digest.pause", _audited(before), _audited(after))
             return True
@@ -360,7 +384,7 @@ class Digests:
     def activity(self, *, workspace_id: str, group_id: int | None, start: datetime, end: datetime) -> Activity:
         """Evidence added and removed, ratings given, and who did it, in [start, end)."""
 
-        def scoped(q: Select[Any], column: ColumnElement[int]) -> Select[Any]:
+        def scoped(q: Select[*_Columns], column: InstrumentedAttribute[int]) -> Select[*_Columns]:
             return q.where(column == group_id) if group_id is not None else q
 
         ws = workspace_id

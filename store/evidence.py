@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.audit import write_audit
@@ -77,8 +77,8 @@ _INSERT_UNLESS_DUPLICATE = (
 )
 
 
-def _item(row: Row[Any]) -> EvidenceItem:
-    return EvidenceItem(**row._mapping)
+def _item(row: RowMapping) -> EvidenceItem:
+    return EvidenceItem(**row)
 
 
 def _snapshot(item: EvidenceItem) -> JsonObject:
@@ -129,7 +129,7 @@ class EvidenceRepository:
 
         def existing(c: Connection) -> EvidenceItem | None:
             found = c.execute(_RECENT_DUPLICATE, duplicate).first()
-            return _item(found) if found else None
+            return _item(found._mapping) if found else None
 
         values = {
             "workspace_id": workspace_id,
@@ -188,10 +188,6 @@ class EvidenceRepository:
                     raise
                 return found, False
 
-    @staticmethod
-    def _query(workspace_id: str) -> Select[Any]:
-        return _EVIDENCE_FROM.where(Evidence.workspace_id == workspace_id)
-
     def list(
         self,
         *,
@@ -205,7 +201,7 @@ class EvidenceRepository:
         offset: int = 0,
     ) -> list[EvidenceItem]:
         """Evidence newest first; `offset` and `limit` give one page of it."""
-        q = self._query(workspace_id)
+        q = _EVIDENCE_FROM.where(Evidence.workspace_id == workspace_id)
         if created_by is not None:
             q = q.where(Evidence.created_by == created_by)
         if group_id is not None:
@@ -222,7 +218,7 @@ class EvidenceRepository:
         if offset:
             q = q.offset(offset)
         with self._database.connection() as c:
-            return [_item(row) for row in c.execute(q)]
+            return [_item(row._mapping) for row in c.execute(q)]
 
     def count(
         self,
@@ -243,7 +239,7 @@ class EvidenceRepository:
         with self._database.connection() as c:
             return int(c.execute(q).scalar() or 0)
 
-    def get(self, *, workspace_id: str, evidence_id: int) -> tuple[EvidenceItem, list[AuditItem]]:
+    def get(self, *, workspace_id: str, evidence_id: int) -> tuple[EvidenceItem, builtins.list[AuditItem]]:
         """One evidence item (live or removed) and its audit history, oldest first. Raises NotFound."""
         audit_q = (
             select(AuditEntry.actor, AuditEntry.at, AuditEntry.action, AuditEntry.before, AuditEntry.after)
@@ -253,20 +249,20 @@ class EvidenceRepository:
         if not 0 < evidence_id <= MAX_ROW_ID:
             raise NotFound(evidence_id)
         with self._database.connection() as c:
-            found = c.execute(self._query(workspace_id).where(Evidence.id == evidence_id)).first()
+            found = c.execute(_EVIDENCE_FROM.where(Evidence.workspace_id == workspace_id).where(Evidence.id == evidence_id)).first()
             if found is None:
                 raise NotFound(evidence_id)
-            return _item(found), [AuditItem(**row._mapping) for row in c.execute(audit_q)]
+            return _item(found._mapping), [AuditItem(**row._mapping) for row in c.execute(audit_q)]
 
     def remove(self, *, workspace_id: str, evidence_id: int, actor: str, is_admin: bool) -> EvidenceItem:
         """Mark evidence removed (kept for the audit trail). Only its author or a workspace admin may."""
         if not 0 < evidence_id <= MAX_ROW_ID:
             raise NotFound(evidence_id)
         with self._database.connection(write=True) as c:
-            found = c.execute(self._query(workspace_id).where(Evidence.id == evidence_id)).first()
+            found = c.execute(_EVIDENCE_FROM.where(Evidence.workspace_id == workspace_id).where(Evidence.id == evidence_id)).first()
             if found is None:
                 raise NotFound(evidence_id)
-            item = _item(found)
+            item = _item(found._mapping)
             if item.removed_at is not None:
                 raise Conflict(f"evidence #{evidence_id} was already removed")
             if not (is_admin or item.created_by == actor):

@@ -30,8 +30,14 @@ class Vote:
 
 
 _COLUMNS = (
-    Feedback.id, Feedback.workspace_id, Feedback.user_id, Feedback.question, Feedback.vote, Feedback.results, Feedback.created_at,
-)  # fmt: skip
+    Feedback.id,
+    Feedback.workspace_id,
+    Feedback.user_id,
+    Feedback.question,
+    Feedback.vote,
+    Feedback.results,
+    Feedback.created_at,
+)
 
 
 def _vote(row: Any) -> Vote:

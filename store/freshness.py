@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 
 from store.database import Database
 from store.errors import MAX_ROW_ID, Conflict, Forbidden, NotFound
@@ -55,9 +55,18 @@ class Renewal:
 # An item's review starts from its base date; due_by_group in store.digests ranks by it too.
 DUE_BASE = func.coalesce(Evidence.reviewed_on, Evidence.evidence_date)
 DUE_COLUMNS = (
-    Evidence.id, WorkGroup.name.label("group"), Evidence.work_group_id.label("group_id"), Evidence.practice_key, Evidence.process_area,
-    Evidence.kind, Evidence.link, Evidence.note, Evidence.evidence_date, Evidence.reviewed_on, Evidence.created_by,
-)  # fmt: skip
+    Evidence.id,
+    WorkGroup.name.label("group"),
+    Evidence.work_group_id.label("group_id"),
+    Evidence.practice_key,
+    Evidence.process_area,
+    Evidence.kind,
+    Evidence.link,
+    Evidence.note,
+    Evidence.evidence_date,
+    Evidence.reviewed_on,
+    Evidence.created_by,
+)
 
 
 class Freshness:
@@ -68,18 +77,25 @@ class Freshness:
         self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     @staticmethod
-    def _live(workspace_id: str, group_id: int | None) -> list:
+    def _live(workspace_id: str, group_id: int | None) -> list[ColumnElement[bool]]:
         where = [Evidence.workspace_id == workspace_id, Evidence.removed_at.is_(None)]
         if group_id is not None:
             where.append(Evidence.work_group_id == group_id)
         return where
 
     def due(
-        self, *, workspace_id: str, before: date, group_id: int | None = None, practice_keys: set[str] | None = None,
-        created_by: str | None = None, created_before: datetime | None = None, limit: int | None = None,
-    ) -> list[DueItem]:  # fmt: skip
+        self,
+        *,
+        workspace_id: str,
+        before: date,
+        group_id: int | None = None,
+        practice_keys: set[str] | None = None,
+        created_by: str | None = None,
+        created_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[DueItem]:
         """Live evidence whose base date is before `before`, oldest first (then by number)."""
-        q: Select = (
+        q = (
             select(*DUE_COLUMNS)
             .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
             .where(*self._live(workspace_id, group_id), DUE_BASE < before)
@@ -110,7 +126,7 @@ class Freshness:
         """Evidence number -> the day it was last confirmed still valid, for live items that ever were."""
         q = select(Evidence.id, Evidence.reviewed_on).where(*self._live(workspace_id, group_id), Evidence.reviewed_on.is_not(None))
         with self._database.connection() as c:
-            return {i: d for i, d in c.execute(q)}
+            return {i: d for i, d in c.execute(q) if d is not None}  # the query leaves out None already
 
     def workspaces(self) -> list[str]:
         """Every workspace with live evidence."""
@@ -135,12 +151,17 @@ class Freshness:
         with self._database.connection(write=True) as c:
             row = c.execute(
                 select(
-                    Evidence.practice_key, WorkGroup.name, Evidence.evidence_date, Evidence.reviewed_on, Evidence.reviewed_by,
-                    Evidence.created_by, Evidence.removed_at,
+                    Evidence.practice_key,
+                    WorkGroup.name,
+                    Evidence.evidence_date,
+                    Evidence.reviewed_on,
+                    Evidence.reviewed_by,
+                    Evidence.created_by,
+                    Evidence.removed_at,
                 )
                 .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
                 .where(*where)
-            ).first()  # fmt: skip
+            ).first()
             if row is None:
                 raise NotFound(evidence_id)
             key, group, dated, previous, previous_by, owner, removed_at = row
@@ -153,9 +174,14 @@ class Freshness:
             c.execute(update(Evidence).where(*where).values(reviewed_on=on, reviewed_by=actor))
             c.execute(
                 insert(AuditEntry).values(
-                    workspace_id=workspace_id, actor=actor, at=self._database.now(), action="evidence.renew", entity="evidence",
-                    entity_id=str(evidence_id), before={"reviewed_on": previous.isoformat() if previous else None, "date": dated.isoformat()},
+                    workspace_id=workspace_id,
+                    actor=actor,
+                    at=self._database.now(),
+                    action="evidence.renew",
+                    entity="evidence",
+                    entity_id=str(evidence_id),
+                    before={"reviewed_on": previous.isoformat() if previous else None, "date": dated.isoformat()},
                     after={"reviewed_on": on.isoformat(), "reviewed_by": actor},
                 )
-            )  # fmt: skip
+            )
             return Renewal(evidence_id, key, group, dated, on, actor, previous, owner, changed=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +37,7 @@ _CHANNEL_GROUP = (
 _BY_KEY = select(*GROUP_COLUMNS).where(WorkGroup.workspace_id == bindparam("ws"), WorkGroup.name_key == bindparam("key"))
 
 
-def _group(row: Row[tuple[int, str, str, object]] | None) -> Group | None:
+def _group(row: Row[int, str, str, datetime] | None) -> Group | None:
     return Group(**row._mapping) if row is not None else None
 
 

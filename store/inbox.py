@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import RowMapping, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.database import Database
@@ -44,9 +44,21 @@ class Received:
 
 
 _COLUMNS = (
-    InboxEntry.key, InboxEntry.transport, InboxEntry.workspace_id, InboxEntry.kind, InboxEntry.payload, InboxEntry.status,
-    InboxEntry.received_at, InboxEntry.attempts,
-)  # fmt: skip
+    InboxEntry.key,
+    InboxEntry.transport,
+    InboxEntry.workspace_id,
+    InboxEntry.kind,
+    InboxEntry.payload,
+    InboxEntry.status,
+    InboxEntry.received_at,
+    InboxEntry.attempts,
+)
+
+_RECEIVED_FIELDS = tuple(Received.__dataclass_fields__)
+
+
+def _received(row: RowMapping) -> Received:
+    return Received(**{name: row[name] for name in _RECEIVED_FIELDS})
 
 
 class Inbox:
@@ -58,9 +70,17 @@ class Inbox:
     def receive(self, *, key: str, transport: str, workspace_id: str, kind: str, payload: dict[str, Any], owner: str) -> bool:
         """Record a delivery before acknowledging it. False when the key was already received (a retry): do nothing more."""
         values = dict(
-            key=key, transport=transport, workspace_id=workspace_id, kind=kind, payload=payload, status=RECEIVED, owner=owner,
-            received_at=self._database.now(), claimed_at=None, attempts=0,
-        )  # fmt: skip
+            key=key,
+            transport=transport,
+            workspace_id=workspace_id,
+            kind=kind,
+            payload=payload,
+            status=RECEIVED,
+            owner=owner,
+            received_at=self._database.now(),
+            claimed_at=None,
+            attempts=0,
+        )
         try:
             with self._database.connection(write=True) as c:
                 c.execute(insert(InboxEntry).values(**values))
@@ -84,7 +104,7 @@ class Inbox:
     def get(self, key: str) -> Received | None:
         with self._database.connection() as c:
             row = c.execute(select(*_COLUMNS).where(InboxEntry.key == key)).first()
-            return Received(*row) if row else None
+            return _received(row._mapping) if row else None
 
     def claim_stale(self, *, owner: str, stale_after: timedelta, transport: str, limit: int = 50) -> list[Received]:
         """Open deliveries older than stale_after (their process died): claim each for `owner`, at most `limit`.
@@ -99,8 +119,8 @@ class Inbox:
                 .limit(limit)
             ).all()
         claimed: list[Received] = []
-        for *fields, claimed_at in rows:
-            item = Received(*fields)
+        for row in rows:
+            item, claimed_at = _received(row._mapping), row.claimed_at
             if claimed_at is not None and claimed_at >= cutoff:
                 continue  # another process is finishing it right now
             with self._database.connection(write=True) as c:

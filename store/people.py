@@ -85,4 +85,4 @@ class People:
                     Person.workspace_id == workspace_id, Person.user_id == user_id
                 )
             ).first()
-        return Named(*row) if row else None
+        return Named(**row._mapping) if row else None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import RowMapping, func, insert, select
 
 from store.audit import write_audit
 from store.database import Database
@@ -22,8 +20,8 @@ _RATING_COLUMNS = (
 )
 
 
-def _rating(row: Row[Any]) -> RatingItem:
-    return RatingItem(**row._mapping)
+def _rating(row: RowMapping) -> RatingItem:
+    return RatingItem(**row)
 
 
 class Ratings:
@@ -45,7 +43,7 @@ class Ratings:
                 .order_by(Rating.id.desc())
                 .limit(1)
             ).first()
-            previous = _rating(found) if found else None
+            previous = _rating(found._mapping) if found else None
             rated_at = self._database.now()
             c.execute(
                 insert(Rating).values(
@@ -80,7 +78,7 @@ class Ratings:
             latest = latest.where(Rating.work_group_id == group_id)
         q = select(*_RATING_COLUMNS).where(Rating.workspace_id == workspace_id, Rating.id.in_(latest))
         with self._database.connection() as c:
-            return {(item.group_id, item.practice_key): item for item in map(_rating, c.execute(q))}
+            return {(item.group_id, item.practice_key): item for item in (_rating(row._mapping) for row in c.execute(q))}
 
     def history(self, *, workspace_id: str, group_id: int, practice_key: str) -> list[RatingItem]:
         """Every rating of one practice in one group, oldest first."""
@@ -90,4 +88,4 @@ class Ratings:
             .order_by(Rating.id)
         )
         with self._database.connection() as c:
-            return [_rating(row) for row in c.execute(q)]
+            return [_rating(row._mapping) for row in c.execute(q)]

@@ -65,11 +65,17 @@ class Reminders:
                 delivery_id = c.execute(
                     insert(ReminderDelivery)
                     .values(
-                        workspace_id=workspace_id, user_id=user_id, transport=transport, period=period, status=CLAIMED, claimed_by=worker,
-                        claimed_at=now, attempts=1,
+                        workspace_id=workspace_id,
+                        user_id=user_id,
+                        transport=transport,
+                        period=period,
+                        status=CLAIMED,
+                        claimed_by=worker,
+                        claimed_at=now,
+                        attempts=1,
                     )
                     .returning(ReminderDelivery.id)
-                ).scalar_one()  # fmt: skip
+                ).scalar_one()
                 return ReminderClaim(delivery_id, workspace_id, user_id, period, 1, taken_over=False)
         except IntegrityError:
             pass
@@ -119,9 +125,14 @@ class Reminders:
 
     def record(self, *, workspace_id: str, user_id: str, period: str) -> ReminderRecord | None:
         q = select(
-            ReminderDelivery.workspace_id, ReminderDelivery.user_id, ReminderDelivery.transport, ReminderDelivery.period,
-            ReminderDelivery.status, ReminderDelivery.attempts, ReminderDelivery.detail,
-        ).where(ReminderDelivery.workspace_id == workspace_id, ReminderDelivery.user_id == user_id, ReminderDelivery.period == period)  # fmt: skip
+            ReminderDelivery.workspace_id,
+            ReminderDelivery.user_id,
+            ReminderDelivery.transport,
+            ReminderDelivery.period,
+            ReminderDelivery.status,
+            ReminderDelivery.attempts,
+            ReminderDelivery.detail,
+        ).where(ReminderDelivery.workspace_id == workspace_id, ReminderDelivery.user_id == user_id, ReminderDelivery.period == period)
         with self._database.connection() as c:
             row = c.execute(q).first()
-            return ReminderRecord(*row) if row else None
+            return ReminderRecord(**row._mapping) if row else None

@@ -62,10 +62,16 @@ class WorkspaceSettings:
                         after = SettingValue(name, value, actor, now)
                     c.execute(
                         insert(AuditEntry).values(
-                            workspace_id=workspace_id, actor=actor, at=now, action="setting.set", entity="workspace_setting",
-                            entity_id=name, before={"value": before.value} if before else None, after={"value": value} if after else None,
+                            workspace_id=workspace_id,
+                            actor=actor,
+                            at=now,
+                            action="setting.set",
+                            entity="workspace_setting",
+                            entity_id=name,
+                            before={"value": before.value} if before else None,
+                            after={"value": value} if after else None,
                         )
-                    )  # fmt: skip
+                    )
                     return before, after
             except IntegrityError:
                 if attempt == 2:  # a concurrent first insert of the same name won twice: give up loudly
