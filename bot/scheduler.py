@@ -187,24 +187,24 @@ def _remind(ctx, store: Store, deliverer: ReminderDeliverer, ws, owner, transpor
                 return
         items = store.freshness.due(workspace_id=ws, before=before, created_by=owner, created_before=slot)
         if not items:  # renewed or removed since the owners were listed
-            store.reminders.mark_skipped(claim, worker, "nothing due any more")
+            store.reminders.mark_skipped(claim=claim, worker=worker, detail="nothing due any more")
             return
         ref = deliverer.remind(ws, owner, build_reminder(ctx.model, items, review), period)
     except OwnerGone as exc:
-        store.reminders.mark_skipped(claim, worker, f"owner has left the workspace ({exc})")
+        store.reminders.mark_skipped(claim=claim, worker=worker, detail=f"owner has left the workspace ({exc})")
         log.info("evidence reminder in workspace %s skipped: the owner has left (%s)", ws, exc)
         report.reminders["owner gone"] += 1
         return
     except Exception as exc:
         log.warning("evidence reminder in workspace %s failed, will retry", ws, exc_info=True)
-        store.reminders.release(claim, worker, f"{type(exc).__name__}: {exc}")
+        store.reminders.release(claim=claim, worker=worker, detail=f"{type(exc).__name__}: {exc}")
         report.reminders["retry"] += 1
         return
     _finish(store, claim, worker, ref, report, "sent")
 
 
 def _finish(store: Store, claim: ReminderClaim, worker: str, ref: str | None, report: RunReport, outcome: str) -> None:
-    store.reminders.mark_sent(claim, worker, ref)
+    store.reminders.mark_sent(claim=claim, worker=worker, detail=ref)
     report.reminders[outcome] += 1
     report.reminded.append((claim.workspace_id, claim.user_id, claim.period))
 

@@ -88,11 +88,11 @@ class Inbox:
         except IntegrityError:
             return False
 
-    def seen(self, key: str) -> bool:
+    def seen(self, *, key: str) -> bool:
         with self._database.connection() as c:
             return c.execute(select(InboxEntry.id).where(InboxEntry.key == key)).first() is not None
 
-    def done(self, key: str, status: str = DONE) -> None:
+    def done(self, *, key: str, status: str = DONE) -> None:
         """The delivery is answered: forget what it said, keep its key (to recognise a late retry) until purged."""
         with self._database.connection(write=True) as c:
             c.execute(update(InboxEntry).where(InboxEntry.key == key).values(status=status, payload=None, done_at=self._database.now()))
@@ -101,7 +101,7 @@ class Inbox:
         with self._database.connection() as c:
             return int(c.execute(select(func.count(InboxEntry.id)).where(InboxEntry.status.in_((RECEIVED, APPLIED)))).scalar_one())
 
-    def get(self, key: str) -> Received | None:
+    def get(self, *, key: str) -> Received | None:
         with self._database.connection() as c:
             row = c.execute(select(*_COLUMNS).where(InboxEntry.key == key)).first()
             return _received(row._mapping) if row else None

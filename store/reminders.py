@@ -112,14 +112,14 @@ class Reminders:
             )
             return done.rowcount == 1
 
-    def mark_sent(self, claim: ReminderClaim, worker: str, detail: str | None = None) -> bool:
+    def mark_sent(self, *, claim: ReminderClaim, worker: str, detail: str | None = None) -> bool:
         return self._finish(claim, worker, status=SENT, sent_at=self._database.now(), detail=detail[:2000] if detail else None)
 
-    def mark_skipped(self, claim: ReminderClaim, worker: str, detail: str) -> bool:
+    def mark_skipped(self, *, claim: ReminderClaim, worker: str, detail: str) -> bool:
         """Not sent, on purpose (the owner has left the workspace): recorded, and not tried again this period."""
         return self._finish(claim, worker, status=SKIPPED, detail=detail[:2000])
 
-    def release(self, claim: ReminderClaim, worker: str, detail: str) -> bool:
+    def release(self, *, claim: ReminderClaim, worker: str, detail: str) -> bool:
         """A transient failure: keep the claim but make it stale at once, so the next run retries."""
         return self._finish(claim, worker, claimed_at=datetime(2000, 1, 1, tzinfo=UTC), detail=detail[:2000])
 

@@ -70,10 +70,10 @@ def test_database_deliveries_are_taken_once_across_replicas(db_ctx: Context) -> 
     replica_a, replica_b = edge.Deliveries(db_ctx), edge.Deliveries(db_ctx)
     assert replica_a.receive("slack:event:Ev1", request, kind="event", reply_to={"channel": "C1"}) is True
     assert replica_b.receive("slack:event:Ev1", request, kind="event", reply_to={"channel": "C1"}) is False  # a retry, elsewhere
-    stored = db_ctx.store.inbox.get("slack:event:Ev1")
+    stored = db_ctx.store.inbox.get(key="slack:event:Ev1")
     assert stored is not None and edge.from_payload(stored.payload["request"]) == request
     replica_a.done("slack:event:Ev1")
-    assert db_ctx.store.inbox.get("slack:event:Ev1").payload is None  # answered: what it said is forgotten, its key kept
+    assert db_ctx.store.inbox.get(key="slack:event:Ev1").payload is None  # answered: what it said is forgotten, its key kept
     assert replica_b.receive("slack:event:Ev1", request, kind="event", reply_to={}) is False
 
 

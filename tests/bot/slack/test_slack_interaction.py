@@ -152,7 +152,7 @@ def test_ordinary_conversation_in_threads_is_left_alone_without_a_database_write
     fake_slack.quiet_for(0.3)
     assert len(fake_slack.calls("chat.postMessage")) == 1  # only the answer to the mention
     assert fake_slack.calls("chat.postEphemeral") == []
-    assert not any(store.inbox.seen(f"slack:event:{event_id}") for event_id in ignored)  # nothing recorded for them
+    assert not any(store.inbox.seen(key=f"slack:event:{event_id}") for event_id in ignored)  # nothing recorded for them
     assert store.inbox.open_count() == open_before
 
 

@@ -59,7 +59,7 @@ def test_an_open_message_is_carried_out_and_answered_in_its_thread_once(
     assert [g.name for g in db_ctx.store.groups.list(workspace_id=WORKSPACE)] == ["Service Desk"]
     clock.advance(seconds=120)
     assert recover(deps, poster, stale_after=STALE) == 0
-    assert db_ctx.store.inbox.get("teams:activity:1").status == "done"
+    assert db_ctx.store.inbox.get(key="teams:activity:1").status == "done"
 
 
 def test_an_open_message_whose_write_happened_is_not_done_again(
