@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from handlers import Request
+if TYPE_CHECKING:  # settings parse CMMI_ADMINS into Admins at start-up, before (and without) the core is imported
+    from handlers import Request
 
 # Entra (AAD) object IDs are GUIDs, which portals show in either case; Teams sends them in lower case.
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -42,7 +44,7 @@ class Admins:
         """Whether the user with this ID (and, when the transport knows it, this e-mail address) is listed."""
         if user_id and _id_key(user_id) in self.user_ids:
             return True
-        return bool(email) and email.strip().casefold() in self.emails
+        return email is not None and bool(email) and email.strip().casefold() in self.emails
 
     def apply(self, request: Request, email: str | None = None) -> Request:
         """The request, made an admin's when its user is listed; a transport's own admin flag is never taken away."""

@@ -8,16 +8,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.logs import configure_logging
 from bot.settings import load_settings
-from bot.wiring import build_context, build_model_index, build_store, configure_logging
+from bot.wiring import Runtime, build_context, build_model_index, build_runtime, build_store
 
 # Imported where they are used: a fresh `cmmi-bot ask --json` needs the model and its index only, not the handlers, the
 # database layer (SQLAlchemy's ORM, Alembic) or any transport, which would more than double its start-up time.
 if TYPE_CHECKING:
-    from handlers import Context
+    from datetime import datetime
+
+    from model_data import GenericGoal, GenericPractice, Goal, Practice
 
 
-def cmd_ask(args: argparse.Namespace, ctx: Context | None) -> int:
+def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     question = " ".join(args.question)
     if args.json:
         _, index = build_model_index()
@@ -27,18 +30,18 @@ def cmd_ask(args: argparse.Namespace, ctx: Context | None) -> int:
         return 0
     from bot import console
 
-    ctx = build_context(load_settings(), with_store=False)
+    ctx = build_context(runtime.settings, with_store=False)
     ok, text = console.handle_line("ask " + question, ctx)
     print(text)
     return 0 if ok else 1
 
 
-def cmd_model_export(args: argparse.Namespace, ctx: Context | None) -> int:
+def cmd_model_export(args: argparse.Namespace, runtime: Runtime) -> int:
     from model_data import load_model
 
     model = load_model()
 
-    def practice(p) -> dict:
+    def practice(p: Practice | GenericPractice | Goal | GenericGoal) -> dict[str, object]:
         return {"id": p.id, "title": p.title, "statement": p.statement}
 
     out = {
@@ -68,53 +71,29 @@ def cmd_model_export(args: argparse.Namespace, ctx: Context | None) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_chat(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot import console
 
-    return console.run(ctx)
+    return console.run(runtime.context)
 
 
-def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Slack and/or Teams when their credentials are configured (environment or .env), else the console chat."""
     from bot import console
-    from bot.slack import slack_configured
-    from bot.teams import teams_configured
 
-    settings = load_settings()
-    if slack_configured(settings) or teams_configured(settings):
-        return cmd_serve(args, ctx)
-    return console.run(ctx)
+    if runtime.settings.slack_configured or runtime.settings.teams_configured:
+        return cmd_serve(args, runtime)
+    return console.run(runtime.context)
 
 
-def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
     """Slack and Teams in one process when both are configured, else whichever is; exit 2 when neither is."""
     # Imported here: Bolt, the Teams SDK, Starlette and uvicorn cost start-up time that the other commands do not need.
-    from bot.http import ConfigError
-    from bot.slack import slack_configured
-    from bot.teams import teams_configured
+    from bot.server import serve
+    from bot.settings import ConfigError
 
-    settings = load_settings()
-    slack_on, teams_on = slack_configured(settings), teams_configured(settings)
     try:
-        if teams_on and not slack_on:
-            from bot.teams.server import serve_teams
-
-            return serve_teams(settings, ctx, deliverers=digest_deliverers(settings, ctx))
-        from bot.slack.server import serve
-
-        if teams_on:
-            from bot.teams.server import start_teams_recovery, teams_routes
-
-            deliverers = digest_deliverers(settings, ctx)
-            routes = teams_routes(settings, ctx)
-            recovery = start_teams_recovery(settings, ctx, deliverers.get("teams"))
-            try:
-                return serve(settings, ctx, extra_routes=routes, deliverers=deliverers)
-            finally:
-                if recovery is not None:
-                    recovery.stop()
-                    recovery.join(timeout=5)
-        return serve(settings, ctx)
+        return serve(runtime)
     except ConfigError as exc:  # Slack's and Teams' configuration errors alike
         print(f"cmmi-bot: {exc}", file=sys.stderr)
         return 2
@@ -122,19 +101,19 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         return 0
 
 
-def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_say(args: argparse.Namespace, runtime: Runtime) -> int:
     """Handle TEXT as `/cmmi TEXT` typed by --user in --channel of --workspace; exit 1 on a user error."""
     if not args.text:
         print("Say what? e.g. cmmi-bot say evidence list", file=sys.stderr)
         return 1
     from bot import console
-    from bot.admins import Admins
     from handlers import Request
 
+    ctx = runtime.context
     if args.now:
         now = parse_now(args.now)
-        ctx.store.clock = lambda: now  # the whole command happens at the given moment (scripts, tests)
-    request = Admins.parse(load_settings()["CMMI_ADMINS"]).apply(
+        runtime.store.clock = lambda: now  # the whole command happens at the given moment (scripts, tests)
+    request = runtime.settings.admins.apply(
         Request(
             text=" ".join(args.text),
             user_id=args.user,
@@ -156,41 +135,15 @@ def cmd_say(args: argparse.Namespace, ctx: Context) -> int:
     return 0 if ok else 1
 
 
-def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_db_upgrade(args: argparse.Namespace, runtime: Runtime) -> int:
     from store.db import current_revision
 
-    settings = load_settings()
-    store = build_store(settings)
+    store = build_store(runtime.settings)
     print(f"database is at revision {current_revision(store.engine)} ({store.engine.url.render_as_string(hide_password=True)})")
     return 0
 
 
-def digest_deliverers(settings, ctx: Context) -> dict:
-    """One deliverer per transport that is configured here; console subscriptions always print."""
-    from bot.render_text import render
-    from bot.scheduler import ConsoleDeliverer
-
-    deliverers: dict = {"console": ConsoleDeliverer(render, lambda text: print(text, flush=True))}
-    try:
-        from bot.slack.digests import slack_deliverer
-    except ImportError:
-        slack = None
-    else:
-        slack = slack_deliverer(settings, ctx)
-    if slack is not None:
-        deliverers["slack"] = slack
-    from bot.teams import teams_configured
-
-    if teams_configured(settings):  # checked first: the Teams SDK is imported only when it is needed
-        from bot.teams.digests import teams_deliverer
-
-        teams = teams_deliverer(settings, ctx.store)
-        if teams is not None:
-            deliverers["teams"] = teams
-    return deliverers
-
-
-def parse_now(value: str | None):
+def parse_now(value: str | None) -> datetime:
     """--now as an aware datetime (None: the real clock); raises UserError when it is not ISO 8601 with an offset."""
     from datetime import UTC, datetime
 
@@ -207,18 +160,18 @@ def parse_now(value: str | None):
     return now
 
 
-def cmd_digest_run_due(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_digest_run_due(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.scheduler import run_due
 
     now = parse_now(args.now)
-    store = ctx.store
+    store = runtime.store
     store.clock = lambda: now  # the whole run happens at the given moment
-    report = run_due(ctx, store, digest_deliverers(load_settings(), ctx), now)
+    report = run_due(runtime.context, store, runtime.deliverers, now)
     print(f"digests: {report}", file=sys.stderr)  # reminders too: "digests: sent 2; reminders: sent 5"
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, ctx: Context | None) -> int:
+def cmd_eval(args: argparse.Namespace, runtime: Runtime) -> int:
     from index.evaluate import evaluate, format_summary
 
     _, index = build_model_index()
@@ -234,7 +187,7 @@ def cmd_eval(args: argparse.Namespace, ctx: Context | None) -> int:
     return 0
 
 
-def parse_since(value: str):
+def parse_since(value: str) -> datetime:
     """--since as the start of that day in UTC; raises UserError when it is not YYYY-MM-DD."""
     from datetime import UTC, date, datetime
 
@@ -247,13 +200,13 @@ def parse_since(value: str):
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def cmd_feedback_export(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_feedback_export(args: argparse.Namespace, runtime: Runtime) -> int:
     """Votes as JSONL for `cmmi-bot eval`, oldest first; the same row from several people is written once."""
     from index.evaluate import from_feedback
 
     since = parse_since(args.since) if args.since else None
     written: set[str] = set()
-    for vote in ctx.store.feedback.votes(workspace_id=args.workspace, since=since):
+    for vote in runtime.store.feedback.votes(workspace_id=args.workspace, since=since):
         line = json.dumps(from_feedback(vote.question, vote.vote, vote.result_ids), ensure_ascii=False)
         if line not in written:
             written.add(line)
@@ -338,18 +291,19 @@ def _cannot_start(message: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     load_dotenv_file()
-    settings = load_settings()
-    configure_logging(settings)
     try:
-        ctx = build_context(settings, with_store=getattr(args, "needs_store", False)) if getattr(args, "needs_context", True) else None
-        return args.func(args, ctx)
+        settings = load_settings()  # the one place the environment is read: a bad value stops here, named
+        configure_logging(settings)
+        runtime = build_runtime(settings, with_context=getattr(args, "needs_context", True), with_store=getattr(args, "needs_store", False))
+        status: int = args.func(args, runtime)
+        return status
     except BrokenPipeError:
         return 0
     except Exception as exc:
-        status = _known_failure(exc)
-        if status is None:
+        known = _known_failure(exc)
+        if known is None:
             raise
-        return status
+        return known
 
 
 def _known_failure(exc: Exception) -> int | None:

@@ -45,7 +45,8 @@ def handle(request: Request, ctx: Context) -> tuple[bool, Reply | None, str]:
 
 def handle_line(line: str, ctx: Context, request: Request | None = None) -> tuple[bool, str]:
     """Handle one typed line; `request` says who typed it and where (its text is replaced by the line)."""
-    ok, _, text = handle(replace(request or Request(text=line), text=line), ctx)
+    typed = Request(text=line) if request is None else replace(request, text=line)
+    ok, _, text = handle(typed, ctx)
     return ok, text
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot import ops
-from bot.wiring import request_scope
+from bot.logs import request_scope
 from handlers import COMMANDS, UNAVAILABLE, Context, Form, FormError, Reply, Request, Text, UserError, command_for, dispatch
 from store import StoreUnavailable
 from store import inbox as inbox_scope

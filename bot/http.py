@@ -1,4 +1,4 @@
-"""What every HTTP-served transport shares: the uvicorn server and its limits, a guarded body reader, settings, the maintenance loop."""
+"""What every HTTP-served transport shares: the uvicorn server and its limits against slow clients, a guarded body reader, a shutdown deadline."""
 
 from __future__ import annotations
 
@@ -8,15 +8,8 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Any
-
-from bot.ops import count_digests
-from bot.scheduler import Deliverer, SchedulerThread, run_due
-from bot.settings import Settings
-from bot.wiring import request_scope
-from handlers import Context
 
 log = logging.getLogger("cmmi_bot.http")
 
@@ -26,10 +19,6 @@ BODY_TIMEOUT = 10.0  # seconds the body may pause between two pieces
 KEEP_ALIVE = 5.0  # seconds an idle kept-alive connection stays open
 MAX_CONNECTIONS = 1000  # connections beyond this are closed at once: a slow-client flood cannot exhaust the process
 MAX_IN_FLIGHT = 200  # requests handled at once; beyond this uvicorn answers 503, and Slack retries
-
-
-class ConfigError(Exception):
-    """Settings that keep a server from starting; the message says what to set."""
 
 
 class BodyTooLarge(Exception):
@@ -157,82 +146,6 @@ async def guarded_body(request: Any, limit: int = MAX_BODY_BYTES) -> tuple[bytes
     except ClientGone:
         log.debug("a client disconnected before sending its whole request")
         return None, PlainTextResponse("", status_code=400)
-
-
-def port_number(value: str) -> int:
-    """CMMI_HTTP_PORT as a port; raises ConfigError."""
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"CMMI_HTTP_PORT must be a port number (0-65535), not {value!r}.")
-    return port
-
-
-def seconds_setting(settings: Settings, name: str, *, low: float, high: float) -> float:
-    """A setting in seconds within [low, high]; raises ConfigError saying what is allowed."""
-    value = settings[name]
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = float("nan")
-    if not low <= seconds <= high:
-        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, not {value!r}.")
-    return seconds
-
-
-def digest_interval(value: str) -> float:
-    """CMMI_DIGEST_CHECK_SECONDS as seconds; 0 means the in-process scheduler is off. Raises ConfigError."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 86_400 or seconds != seconds:
-        raise ConfigError(f"CMMI_DIGEST_CHECK_SECONDS must be a number of seconds from 0 (off) to 86400, not {value!r}.")
-    return seconds
-
-
-def shutdown_grace(settings: Settings) -> float:
-    """CMMI_SHUTDOWN_GRACE_SECONDS: how long a stopping server lets work in flight finish."""
-    return seconds_setting(settings, "CMMI_SHUTDOWN_GRACE_SECONDS", low=0, high=600)
-
-
-def recover_after(settings: Settings) -> float:
-    """CMMI_RECOVER_AFTER_SECONDS: how old an unanswered delivery must be before another process finishes it."""
-    return seconds_setting(settings, "CMMI_RECOVER_AFTER_SECONDS", low=1, high=86_400)
-
-
-def start_scheduler(
-    settings: Settings, ctx: Context, deliverers: Mapping[str, Deliverer], also: Callable[[], object] | None = None
-) -> SchedulerThread | None:
-    """The in-process maintenance loop: due digests, `also` (finishing deliveries a stopped process left open), and the
-    purge of finished deliveries, every CMMI_DIGEST_CHECK_SECONDS; None when that is 0 or there is no database."""
-    interval = digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
-    store = ctx.store
-    if not interval or store is None:
-        return None
-
-    def tick() -> None:
-        with request_scope():  # one ID for every line of this round
-            maintain()
-
-    def maintain() -> None:
-        if also is not None:
-            try:
-                also()
-            except Exception:
-                log.exception("finishing open deliveries failed; trying again next time")
-        try:
-            store.inbox.purge()  # keys of deliveries finished over an hour ago: no platform retries that late
-        except Exception:
-            log.exception("purging finished deliveries failed; trying again next time")
-        if deliverers:
-            count_digests(run_due(ctx, store, deliverers, datetime.now(UTC)).outcomes.items())
-
-    thread = SchedulerThread(tick, interval)
-    thread.start()
-    return thread
 
 
 class Deadline:

@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -19,7 +17,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from starlette.routing import BaseRoute
 
-    from bot.settings import Settings
     from handlers import Context
 
 log = logging.getLogger("cmmi_bot.ops")
@@ -133,7 +130,7 @@ def migration_head() -> str | None:
 
     from store.db import alembic_config
 
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type] - reading needs no engine
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]  # reading the scripts needs no engine
 
 
 def readiness(ctx: Context) -> str | None:
@@ -141,7 +138,7 @@ def readiness(ctx: Context) -> str | None:
     reason, in one line, without the database password."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.wiring import redact
+    from bot.logs import redact
     from store.db import current_revision
 
     store = ctx.store
@@ -193,25 +190,3 @@ def ops_app(ctx: Context) -> Any:
     from starlette.applications import Starlette
 
     return Starlette(routes=ops_routes(ctx))
-
-
-@contextmanager
-def ops_server(settings: Settings, ctx: Context) -> Iterator[Any]:
-    """While inside: /healthz, /readyz and /metrics on CMMI_HTTP_HOST:CMMI_HTTP_PORT in a thread, when CMMI_HTTP_PORT is set
-    (Slack Socket Mode has no HTTP server of its own); yields the server, or None when the port is not set."""
-    if "CMMI_HTTP_PORT" not in settings.given:
-        yield None
-        return
-    from bot.http import http_server, port_number
-    from bot.wiring import announce
-
-    host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
-    server = http_server(ops_app(ctx), host, port, grace=1.0)
-    thread = threading.Thread(target=server.run, name="cmmi-ops-http", daemon=True)
-    thread.start()
-    announce(f"probes and metrics on http://{host}:{port} ({HEALTH_PATH}, {READY_PATH}, {METRICS_PATH})")
-    try:
-        yield server
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)

@@ -21,9 +21,9 @@ from typing import Protocol, runtime_checkable
 
 from handlers import Context, Reply
 from handlers.digest import DigestBatch, DigestScope
-from handlers.schedule import Weekly, period_key
 from handlers.support.freshness import build_reminder
 from handlers.support.review import workspace_review
+from handlers.support.schedule import Weekly, period_key
 from store import Claim, ReminderClaim, Store, StoreUnavailable, Subscription
 
 log = logging.getLogger("cmmi_bot.scheduler")

@@ -1,21 +1,18 @@
-"""The composition root: build the model, index and handler context once per process, and set up logging."""
+"""The composition root: the Runtime every entry point runs on (settings, handler context, digest deliverers), built once per process."""
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings, database_url, review_months
+from bot.settings import Settings
 
 if TYPE_CHECKING:  # the core is imported when a context is built: `cmmi-bot ask --json` needs no database layer
+    from bot.scheduler import Deliverer
     from handlers import Context
     from index import ModelIndex
     from model_data import Model
@@ -23,147 +20,72 @@ if TYPE_CHECKING:  # the core is imported when a context is built: `cmmi-bot ask
 
 log = logging.getLogger("cmmi_bot")
 
-ACCESS_LOGGER = "uvicorn.access"
-REDACTED = "[redacted]"
-# Slack tokens (bot, user, app-level, refresh, configuration) wherever they appear, and the value after a credential's
-# or OAuth field's name however a library prints it: code=..., 'code': '...', 'code': ['...'], "access_token": "...",
-# Bearer ....
-_TOKENS = re.compile(r"\bxox[a-z]-[\w-]+|\bxapp-[\w-]+")
-_FIELDS = re.compile(
-    r"(\b(?:code|state|client_secret|access_token|refresh_token|signing_secret|token)['\"]?\s*[:=]\s*(?:\[\s*)?['\"]?|\bBearer\s+)"
-    r"([^'\"\s&,;})]+)",
-    re.IGNORECASE,
-)
+
+@dataclass
+class Runtime:
+    """What a running cmmi-bot is made of: its typed settings, the handler context (None for the commands that need no
+    model or database) and, built on first use, one digest and reminder deliverer per configured transport.
+
+    Every entry point (serve, digest run-due, say, chat...) takes what it needs from here, so they all get the same
+    deliverers and nobody reads the environment again."""
+
+    settings: Settings
+    ctx: Context | None = None
+    given_deliverers: Mapping[str, Deliverer] | None = field(default=None, repr=False)  # tests: stand-ins for transports
+
+    @property
+    def context(self) -> Context:
+        """The handler context; only commands declared as needing one ask for it."""
+        if self.ctx is None:
+            raise RuntimeError("this command was started without a handler context")
+        return self.ctx
+
+    @property
+    def store(self) -> Store:
+        """The database; only commands declared as needing one ask for it."""
+        store = self.context.store
+        if store is None:
+            raise RuntimeError("this command was started without a database")
+        return store
+
+    @cached_property
+    def deliverers(self) -> Mapping[str, Deliverer]:
+        """One deliverer per transport configured here (built once, on first use: the Teams SDK costs 0.8 s to import)."""
+        if self.given_deliverers is not None:
+            return self.given_deliverers
+        return build_deliverers(self.settings, self.context)
 
 
-# PostgreSQL's error details quote the row or key that failed ("Key (workspace_id, name_key)=(T1, what they typed)"),
-# which hiding SQL parameters does not reach.
-_DETAILS = re.compile(r"(\bDETAIL:[ \t]*)\S.*")
+def build_runtime(settings: Settings, *, with_context: bool = True, with_store: bool = False) -> Runtime:
+    """The runtime for one process: the handler context when the command needs one (with the database when it needs
+    that too)."""
+    return Runtime(settings, build_context(settings, with_store=with_store) if with_context else None)
 
 
-def redact(text: str) -> str:
-    """Text with every token, credential, OAuth code or state, and database error detail in it replaced by [redacted]."""
-    text = _FIELDS.sub(lambda m: m.group(1) + REDACTED, _TOKENS.sub(REDACTED, text))
-    return _DETAILS.sub(lambda m: m.group(1) + REDACTED, text)
+def build_deliverers(settings: Settings, ctx: Context) -> dict[str, Deliverer]:
+    """One deliverer per transport that is configured here; console subscriptions always print. The one place that
+    decides: `serve` (Slack, Teams or both) and `digest run-due` get the same set."""
+    from bot.render_text import render
+    from bot.scheduler import ConsoleDeliverer
+
+    deliverers: dict[str, Deliverer] = {"console": ConsoleDeliverer(render, _print_line)}
+    if settings.slack_configured:
+        from bot.slack.digests import slack_deliverer
+
+        slack = slack_deliverer(settings, ctx)
+        if slack is not None:
+            deliverers["slack"] = slack
+    if settings.teams_configured:  # checked first: the Teams SDK is imported only when it is needed
+        from bot.teams.digests import teams_deliverer
+
+        teams = teams_deliverer(settings, ctx.store)
+        if teams is not None:
+            deliverers["teams"] = teams
+    return deliverers
 
 
-class RedactSecrets(logging.Filter):
-    """On cmmi-bot's log handler: no record, of any level and from any library, carries a token, a client secret, an
-    OAuth code or a database error's row values (slack_sdk's debug lines print request bodies; Bolt warns with the
-    OAuth code it could not exchange; PostgreSQL's errors quote the row that failed)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._formatter = logging.Formatter()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self._formatter.formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
-
-
-class DropQueryStrings(logging.Filter):
-    """On uvicorn's access logger: request paths without their query strings (OAuth redirects carry code= and state=)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(a.split("?", 1)[0] if isinstance(a, str) and a.startswith("/") else a for a in record.args)
-        return True
-
-
-# The request a line belongs to: set at the edge around one command (bot/edge.py run), and around one scheduler run.
-REQUEST_ID: ContextVar[str | None] = ContextVar("cmmi_request_id", default=None)
-LOG_FORMATS = ("text", "json")
-
-
-@contextmanager
-def request_scope() -> Iterator[str]:
-    """The current request ID, or a new one for as long as the block runs (nested scopes keep the outer one)."""
-    current = REQUEST_ID.get()
-    if current is not None:
-        yield current
-        return
-    request_id = uuid.uuid4().hex[:12]
-    token = REQUEST_ID.set(request_id)
-    try:
-        yield request_id
-    finally:
-        REQUEST_ID.reset(token)
-
-
-class AddRequestId(logging.Filter):
-    """On cmmi-bot's log handler: each record carries the ID of the request it was logged for (None outside one)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
-        return True
-
-
-class JsonLines(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, request_id, and the traceback if any."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
-        }
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            entry["exception"] = record.exc_text  # RedactSecrets has already cleaned it
-        if record.stack_info:
-            entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
-
-
-def log_handler(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
-    """cmmi-bot's log handler: to `stream` (stderr), secrets redacted, each record with its request ID, formatted as
-    CMMI_LOG_FORMAT says (json, else text)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(RedactSecrets())
-    handler.addFilter(AddRequestId())
-    if settings["CMMI_LOG_FORMAT"].strip().lower() == "json":
-        handler.setFormatter(JsonLines())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    return handler
-
-
-_json_lines = False  # CMMI_LOG_FORMAT=json: start-up notices are JSON lines too (set by configure_logging)
-
-
-def announce(message: str) -> None:
-    """A start-up notice on stderr, for whoever (or whatever service manager) watches it: `cmmi-bot: MESSAGE`, or with
-    CMMI_LOG_FORMAT=json one JSON line like the logs', level NOTICE. Shown whatever CMMI_LOG_LEVEL says."""
-    if _json_lines:
-        record = logging.LogRecord("cmmi_bot", logging.WARNING, __file__, 0, message, None, None)
-        record.levelname = "NOTICE"
-        print(JsonLines().format(record), file=sys.stderr, flush=True)
-    else:
-        print(f"cmmi-bot: {message}", file=sys.stderr, flush=True)
-
-
-def configure_logging(settings: Settings) -> None:
-    """Log to stderr at CMMI_LOG_LEVEL (WARNING when unknown), without secrets and without query strings; as JSON lines
-    when CMMI_LOG_FORMAT is json, else as text."""
-    global _json_lines
-    level = getattr(logging, settings["CMMI_LOG_LEVEL"].upper(), logging.WARNING)
-    logging.basicConfig(level=level, handlers=[log_handler(settings)])
-    _json_lines = settings["CMMI_LOG_FORMAT"].strip().lower() == "json"
-    if settings["CMMI_LOG_FORMAT"].strip().lower() not in ("", *LOG_FORMATS):
-        log.warning("CMMI_LOG_FORMAT is %r; logging as text (use text or json)", settings["CMMI_LOG_FORMAT"])
-    access = logging.getLogger(ACCESS_LOGGER)
-    if not any(isinstance(f, DropQueryStrings) for f in access.filters):
-        access.addFilter(DropQueryStrings())
+def _print_line(text: str) -> None:
+    print(text, file=sys.stdout, flush=True)
 
 
 def build_store(settings: Settings) -> Store:
@@ -171,8 +93,7 @@ def build_store(settings: Settings) -> Store:
     from bot.ops import watch_database
     from store import Store, make_engine, upgrade
 
-    url = database_url(settings)
-    engine = make_engine(url)
+    engine = make_engine(settings.database_location())
     watch_database(engine)
     upgrade(engine)
     log.info("database ready (%s)", engine.url.render_as_string(hide_password=True))
@@ -180,14 +101,14 @@ def build_store(settings: Settings) -> Store:
 
 
 def build_context(settings: Settings, with_store: bool = True) -> Context:
-    """Raises SettingError for a setting it cannot use, before opening anything."""
+    """The handler context: the model, its index and (`with_store`) the database, opened first so that a database that
+    cannot be used fails fast."""
     from handlers import Context
 
-    months = review_months(settings)
-    store = build_store(settings) if with_store else None  # first: a database that cannot be used fails fast
+    store = build_store(settings) if with_store else None
     model, index = build_model_index()
     log.info("model %s %s loaded: %s", model.name, model.version, model.counts())
-    return Context(model=model, index=index, store=store, review_months=months)
+    return Context(model=model, index=index, store=store, review_months=settings.review_months)
 
 
 def build_model_index() -> tuple[Model, ModelIndex]:

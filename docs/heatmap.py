@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from handlers import Context, Reply, Request, dispatch
-from handlers.readiness import Target, practices_in_scope
+from handlers.support.readiness import Target, practices_in_scope
 from index import build_index
 from model_data import load_model
 from store import Store, make_engine, sqlite_url, upgrade

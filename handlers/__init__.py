@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from types import ModuleType
 
 from handlers import ask, digest, evidence, export, feedback, gaps, group, help, home, rate, settings, status
-from handlers.args import check_request
 from handlers.core import (
     Action,
     Attachment,
     Choice,
+    Command,
     Context,
     Field,
     Form,
@@ -25,11 +24,12 @@ from handlers.core import (
     UserError,
     plain,
 )
+from handlers.support.parse import check_request
 from store import StoreUnavailable
 
 log = logging.getLogger("cmmi_bot.handlers")
 
-COMMANDS: dict[str, ModuleType] = {
+COMMANDS: dict[str, Command] = {
     "ask": ask,
     "evidence": evidence,
     "rate": rate,
@@ -45,7 +45,7 @@ COMMANDS: dict[str, ModuleType] = {
 }
 
 
-def command_for(text: str) -> ModuleType:
+def command_for(text: str) -> Command:
     """The handler for a message: its first word if that is a command, else ask.
     'help' counts alone or with one word after it, so 'help me find ...' stays a question; 'feedback' only before
     good or bad, so 'feedback from customers: which PA?' stays one too."""
@@ -86,6 +86,6 @@ def dispatch(request: Request, ctx: Context) -> Reply:
 
 
 __all__ = [
-    "COMMANDS", "UNAVAILABLE", "Action", "Attachment", "Choice", "Context", "Field", "Form", "FormError", "Inline", "Link", "Person",
+    "COMMANDS", "UNAVAILABLE", "Action", "Attachment", "Choice", "Command", "Context", "Field", "Form", "FormError", "Inline", "Link", "Person",
     "Reply", "Request", "Section", "Text", "UserError", "dispatch", "plain", "writes",
 ]  # fmt: skip

@@ -12,8 +12,10 @@ Anything that is not another command is a question, so the word "ask" is optiona
 
 from __future__ import annotations
 
-from handlers.core import Context, Reply, Request, Section, UserError
-from index import Answer, Hit
+from typing import Any
+
+from handlers.core import Context, Reply, Request, Section, Text, UserError
+from index import Answer, Hit, Intent
 from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
 
 ALTERNATIVES = 4
@@ -24,16 +26,7 @@ NOTHING_FOUND = (
 )
 
 
-def _result(hit: Hit) -> dict:
-    return hit.as_json()
-
-
-def results(answer: Answer) -> list[dict]:
-    """The stable machine-readable form of an answer's hits (cmmi-bot ask --json)."""
-    return [_result(h) for h in answer.hits]
-
-
-def answer_json(answer: Answer) -> dict:
+def answer_json(answer: Answer) -> dict[str, Any]:
     """The ask --json contract (Answer.as_json, in index/, so that `cmmi-bot ask --json` needs no handlers)."""
     return answer.as_json()
 
@@ -56,7 +49,8 @@ def _explain(element: Element) -> tuple[Section, ...]:
 def describe(model: Model, element: Element) -> tuple[Section, ...]:
     """Sections describing one element: what it says, where it sits, and what relates to it."""
     if isinstance(element, Practice):
-        goal = model.elements[element.goal_id]
+        goal = model.goal_of(element.id)
+        assert goal is not None  # every practice is under a goal: the model checks it on load
         pa = model.pa(element.pa)
         siblings = tuple(f"{p.id} {p.title}" for p in goal.practices if p.id != element.id)
         supported = tuple(f"{gp.id} {gp.title} (relies on {pa.abbr})" for gp in model.generic_practices_supported_by(pa.abbr))
@@ -90,7 +84,8 @@ def describe(model: Model, element: Element) -> tuple[Section, ...]:
         practices = Section(title="Generic practices", items=tuple(f"{p.id} {p.title}: {p.statement}" for p in element.practices))
         return (head, *_explain(element), practices)
     assert isinstance(element, GenericPractice)
-    goal = model.elements[element.goal_id]
+    goal = model.goal_of(element.id)
+    assert goal is not None  # every generic practice is under a generic goal: the model checks it on load
     support = ", ".join(f"{a} {model.pa(a).name}" for a in element.supported_by) or "no single process area"
     head = Section(
         title=f"{element.id} {element.title}",
@@ -162,6 +157,8 @@ def _use_line(model: Model, element: Element) -> str:
 
 def _side(model: Model, element: Element) -> tuple[Section, ...]:
     """One side of a comparison: what it says, where it sits, its goals, and our explanation."""
+    fields: tuple[tuple[str, Text], ...]
+    items: tuple[Text, ...]
     if isinstance(element, ProcessArea):
         fields = (("Category", element.category), ("Maturity level", level_label(model, element.maturity_level)))
         items = tuple(f"{g.id} {g.title}" for g in element.goals)
@@ -190,7 +187,7 @@ def _comparison(model: Model, answer: Answer) -> Reply:
 
 def render_answer(model: Model, answer: Answer) -> Reply:
     data = answer_json(answer)
-    if answer.intent == "empty":
+    if answer.intent == Intent.EMPTY:
         raise UserError("Please type a question, e.g. 'what does WMC.SP1.6 require?' or 'how do we track customer requests?'.")
     if answer.not_in_model:
         return _not_in_model(model, answer)
@@ -202,7 +199,7 @@ def render_answer(model: Model, answer: Answer) -> Reply:
             sections=(*_notes(answer), Section(title="Nothing found", body=NOTHING_FOUND)),
             data=data,
         )
-    if answer.intent == "list":
+    if answer.intent == Intent.LIST:
         items = []
         for hit in answer.hits:
             element = model.elements[hit.id]
@@ -212,8 +209,8 @@ def render_answer(model: Model, answer: Answer) -> Reply:
                 items.append(f"{hit.id} {hit.title}: {element.statement}")
             else:
                 items.append(f"{hit.id} {hit.title}")
-        extra = ()
-        levels = {model.elements[h.id].maturity_level for h in answer.hits if isinstance(model.elements[h.id], ProcessArea)}
+        extra: tuple[Section, ...] = ()
+        levels = {e.maturity_level for e in (model.elements[h.id] for h in answer.hits) if isinstance(e, ProcessArea)}
         if len(levels) == 1 and min(levels) > 2 and answer.heading and "maturity level" in answer.heading:
             extra = (Section(note=f"Maturity level {min(levels)} also needs every process area of the levels below it."),)
         return Reply(
@@ -223,7 +220,7 @@ def render_answer(model: Model, answer: Answer) -> Reply:
         )
     first = model.elements[answer.hits[0].id]
     sections = list(describe(model, first))
-    if answer.intent == "lookup":
+    if answer.intent == Intent.LOOKUP:
         asked = [h for h in answer.hits[1:] if h.score >= 1.0]  # further IDs named in the same question
         for hit in asked:
             sections.extend(describe(model, model.elements[hit.id]))

@@ -6,10 +6,10 @@ name people and links inside its text. Handlers produce these neutral values; ea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from index import ModelIndex
 from model_data import Model
@@ -177,3 +177,40 @@ class Context:
     index: ModelIndex
     store: Store | None = None
     review_months: int = 12  # evidence is due for review this many months after its date, unless the workspace says otherwise
+
+
+Verb = Callable[[list[str], Request, Context], Reply]
+# A verb's function: the words after the verb, the request, the context.
+
+
+@dataclass(frozen=True)
+class Verbs:
+    """How every command with verbs dispatches them: the first word after the command picks a function from `table`
+    (letter case ignored), which gets the words after it. With no words `empty` runs when there is one. A first word
+    that is no verb goes to `default` with all the words (rate PRACTICE ..., whose verb is optional), or, without a
+    default, is refused with `unknown`: the text to show, or a function of the word typed ('' when none) giving it."""
+
+    table: Mapping[str, Verb]
+    unknown: str | Callable[[str], str] = ""
+    empty: Verb | None = None
+    default: Verb | None = None
+
+    def __call__(self, words: list[str], request: Request, ctx: Context) -> Reply:
+        if not words and self.empty is not None:
+            return self.empty([], request, ctx)
+        verb = self.table.get(words[0].lower()) if words else None
+        if verb is not None:
+            return verb(words[1:], request, ctx)
+        if self.default is not None:
+            return self.default(words, request, ctx)
+        unknown = self.unknown if isinstance(self.unknown, str) else self.unknown(words[0] if words else "")
+        raise UserError(unknown)
+
+
+class Command(Protocol):
+    """A command module, as the command table holds it: `handle` answers a request, the module's docstring is its help
+    (first line: what to type), and WRITES, where present, names the verbs that change stored data ("*": all)."""
+
+    __name__: str
+
+    def handle(self, request: Request, ctx: Context, /) -> Reply: ...

@@ -26,14 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.args import need_store, resolve_group, split_words, take_options
-from handlers.core import Attachment, Context, Inline, Person, Reply, Request, Section, Text, UserError
+from handlers.core import Attachment, Context, Inline, Person, Reply, Request, Section, Text, UserError, Verbs
 from handlers.gaps import find_gaps
-from handlers.readiness import Readiness, Snapshot, Target, percent
-from handlers.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
 from handlers.support.freshness import due_line, review_of
 from handlers.support.heatmap import render_heatmap
+from handlers.support.parse import split_words, take_options
+from handlers.support.readiness import Readiness, Snapshot, Target, percent
 from handlers.support.review import Review
+from handlers.support.schedule import DAYS, Weekly, parse_day, parse_time, parse_zone
+from handlers.support.scope import need_store, resolve_group
 from store import DueItem, Group, RatingItem, Store, Subscription
 from store.digests import WorkspaceWeek
 
@@ -142,7 +143,7 @@ def build_digest(
     late_mark = " (late)" if late else ""
     review = facts.review
     stale_total, stale = facts.due_evidence(group_ids)
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if scope.chart:
         png = render_heatmap(readiness, today=week_end.date(), title=f"ML{scope.level} readiness: {who}")
         name = f"cmmi-readiness-ML{scope.level}-{week_end.date().isoformat()}.png"
@@ -231,7 +232,27 @@ def _scope(sub: Subscription) -> DigestScope:
     return DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart)
 
 
-def _on(words: list[str], request: Request, ctx: Context, store: Store, before: Subscription | None) -> Reply:
+def _subscription(request: Request, ctx: Context) -> tuple[Store, Subscription | None]:
+    """The store, and this channel's subscription if it has one."""
+    store = need_store(ctx)
+    sub = store.digests.subscription(workspace_id=request.workspace_id, channel_id=request.channel_id)
+    return store, sub
+
+
+def _show(words: list[str], request: Request, ctx: Context) -> Reply:
+    store, sub = _subscription(request, ctx)
+    if sub is None:
+        return Reply(
+            text="No digest here.",
+            sections=(Section(body=f"This channel has no weekly digest. Subscribe with: digest on (or {USAGE.split(' | ')[0]})"),),
+        )
+    state = "" if sub.enabled else f" It is paused: {sub.disabled_reason}. Subscribe again with digest on."
+    text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{state}"
+    return Reply(text=text, sections=(Section(body=text),))
+
+
+def _on(words: list[str], request: Request, ctx: Context) -> Reply:
+    store, before = _subscription(request, ctx)
     positional, options = take_options(words, ("group", "level", *FLAGS), USAGE)
     weekday, local_time, zone = 0, "09:00", None
     for word in positional:
@@ -277,42 +298,47 @@ def _on(words: list[str], request: Request, ctx: Context, store: Store, before: 
     )
 
 
-def handle(request: Request, ctx: Context) -> Reply:
+def _off(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
+    if not store.digests.unsubscribe(workspace_id=request.workspace_id, channel_id=request.channel_id, actor=request.user_id):
+        raise UserError("This channel has no weekly digest to turn off.")
+    return Reply(
+        text="Weekly digest turned off for this channel.",
+        sections=(Section(body="Weekly digest turned off for this channel."),),
+        announce=(Person(request.user_id), " turned off this channel's weekly CMMI digest."),
+    )
+
+
+def _now(words: list[str], request: Request, ctx: Context) -> Reply:
+    """The digest of the last seven days, as the channel would get it."""
+    store, sub = _subscription(request, ctx)
+    now = store.clock()
+    if sub is not None:
+        scope = _scope(sub)
+    else:
+        group = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
+        scope = DigestScope(request.workspace_id, group.id if group else None, 3, True)
+    return build_digest(ctx, store, scope, now - timedelta(days=7), now)
+
+
+def _preview(words: list[str], request: Request, ctx: Context) -> Reply:
+    """digest now, shown only to the asker."""
+    reply = _now(words, request, ctx)
+    return Reply(text=reply.text, sections=reply.sections, data=reply.data, in_channel=False)
+
+
+VERBS = Verbs(
+    {"on": _on, "off": _off, "preview": _preview, "now": _now},
+    empty=_show,
+    unknown=f"Use: {USAGE}. Days: {', '.join(d[:3] for d in DAYS)}.",
+)
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    need_store(ctx)
     words = split_words(request.text)[1:]
-    verb = words[0].lower() if words else ""
-    if verb in ("--full", "--chart"):  # "digest --chart" reads naturally; keep the flags value options
-        verb = "on"
+    if words and words[0].lower() in ("--full", "--chart"):  # "digest --chart" reads naturally: it means digest on --chart
+        words = ["on", *words]
+    # The flags are written alone; take_options reads --name=VALUE, so give them one.
     words = [f"{w.lower()}=yes" if w.lower() in ("--full", "--chart") else w for w in words]
-    sub = store.digests.subscription(workspace_id=request.workspace_id, channel_id=request.channel_id)
-    if verb == "":
-        if sub is None:
-            return Reply(
-                text="No digest here.",
-                sections=(Section(body=f"This channel has no weekly digest. Subscribe with: digest on (or {USAGE.split(' | ')[0]})"),),
-            )
-        state = "" if sub.enabled else f" It is paused: {sub.disabled_reason}. Subscribe again with digest on."
-        text = f"This channel gets a weekly digest: {describe(sub, ctx, store, store.clock())}{state}"
-        return Reply(text=text, sections=(Section(body=text),))
-    if verb == "on":
-        return _on(words[1:], request, ctx, store, sub)
-    if verb == "off":
-        if not store.digests.unsubscribe(workspace_id=request.workspace_id, channel_id=request.channel_id, actor=request.user_id):
-            raise UserError("This channel has no weekly digest to turn off.")
-        return Reply(
-            text="Weekly digest turned off for this channel.",
-            sections=(Section(body="Weekly digest turned off for this channel."),),
-            announce=(Person(request.user_id), " turned off this channel's weekly CMMI digest."),
-        )
-    if verb in ("preview", "now"):
-        now = store.clock()
-        if sub is not None:
-            scope = _scope(sub)
-        else:
-            group = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
-            scope = DigestScope(request.workspace_id, group.id if group else None, 3, True)
-        reply = build_digest(ctx, store, scope, now - timedelta(days=7), now)
-        if verb == "preview":
-            return Reply(text=reply.text, sections=reply.sections, data=reply.data, in_channel=False)
-        return reply
-    raise UserError(f"Use: {USAGE}. Days: {', '.join(d[:3] for d in DAYS)}.")
+    return VERBS(words, request, ctx)

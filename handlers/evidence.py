@@ -22,25 +22,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.args import (
-    MAX_LINK,
-    MAX_NOTE,
-    PracticeRef,
-    check_note,
-    check_request,
-    need_store,
-    parse_date,
-    parse_link,
-    practice_field,
-    resolve_group,
-    resolve_pa,
-    resolve_practice,
-    split_words,
-    take_options,
-)
-from handlers.core import Action, Choice, Context, Field, Form, FormError, Link, Person, Reply, Request, Section, Text, UserError
+from handlers.core import Action, Choice, Context, Field, Form, FormError, Link, Person, Reply, Request, Section, Text, UserError, Verbs
 from handlers.support import freshness
 from handlers.support.actions import Kind, pa_filter, pages, quoted
+from handlers.support.lookup import PracticeRef, practice_field, resolve_pa, resolve_practice
+from handlers.support.parse import MAX_LINK, MAX_NOTE, check_note, check_request, parse_date, parse_link, split_words, take_options
+from handlers.support.scope import need_store, resolve_group
 from store import KINDS, MAX_ROW_ID, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
@@ -380,11 +367,11 @@ def _renew(words: list[str], request: Request, ctx: Context) -> Reply:
     return freshness.renew(request, ctx, need_store(ctx), _evidence_id(words, "renew"))
 
 
-SUBCOMMANDS = {"add": _add, "list": _list, "show": _show, "remove": _remove, "form": _form, "renew": _renew}
+VERBS = Verbs(
+    {"add": _add, "list": _list, "show": _show, "remove": _remove, "form": _form, "renew": _renew},
+    unknown=f"Use evidence add, list, show, remove or renew. For example: {USAGE_ADD}",
+)
 
 
 def handle(request: Request, ctx: Context) -> Reply:
-    words = split_words(request.text)[1:]
-    if not words or words[0].lower() not in SUBCOMMANDS:
-        raise UserError(f"Use evidence add, list, show, remove or renew. For example: {USAGE_ADD}")
-    return SUBCOMMANDS[words[0].lower()](words[1:], request, ctx)
+    return VERBS(split_words(request.text)[1:], request, ctx)

@@ -20,9 +20,9 @@ import io
 import re
 
 from handlers.core import Attachment, Context, Reply, Request, Section, UserError
-from handlers.readiness import Readiness, Snapshot, Target, report_request
 from handlers.support.cells import cell
 from handlers.support.freshness import review_of
+from handlers.support.readiness import Readiness, Snapshot, Target, report_request
 from handlers.support.workbook import build_workbook
 from store import Group, Store
 

@@ -10,8 +10,10 @@ the same question changes your vote.
 
 from __future__ import annotations
 
-from handlers.args import need_store
-from handlers.core import Context, Reply, Request, Section, UserError
+from functools import partial
+
+from handlers.core import Context, Reply, Request, Section, UserError, Verbs
+from handlers.support.scope import need_store
 from store.feedback import VOTES
 
 USAGE = "feedback good|bad QUESTION"
@@ -24,13 +26,9 @@ THANKS = {
 }
 
 
-def handle(request: Request, ctx: Context) -> Reply:
+def _record(vote: str, words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
-    words = request.text.split(maxsplit=2)
-    vote = words[1].lower() if len(words) > 1 else ""
-    if vote not in VOTES:
-        raise UserError(f"Say good or bad, then the question the answer was for: {USAGE}")
-    question = " ".join(words[2].split()) if len(words) > 2 else ""
+    question = " ".join(words[0].split()) if words else ""
     if not question:
         raise UserError(f"Say which question the answer was for: {USAGE}")
     if len(question) > MAX_QUESTION:
@@ -39,3 +37,12 @@ def handle(request: Request, ctx: Context) -> Reply:
     result_ids = [hit.id for hit in ctx.index.search(question).hits[:TOP]]
     store.feedback.record(workspace_id=request.workspace_id, user_id=request.user_id, question=question, vote=vote, result_ids=result_ids)
     return Reply(text=THANKS[vote], sections=(Section(body=THANKS[vote]),), data={"vote": vote, "results": result_ids})
+
+
+VERBS = Verbs({vote: partial(_record, vote) for vote in VOTES}, unknown=f"Say good or bad, then the question the answer was for: {USAGE}")
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    need_store(ctx)
+    # Split only twice, not split_words: the question is kept as typed, quotes and all.
+    return VERBS(request.text.split(maxsplit=2)[1:], request, ctx)

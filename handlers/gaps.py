@@ -14,9 +14,9 @@ Without a target, gaps are shown for the first maturity level whose roll-up is n
 from __future__ import annotations
 
 from handlers.core import Action, Context, Reply, Request, Section, UserError
-from handlers.readiness import NO_GROUPS, Readiness, Snapshot, next_level, report_request
 from handlers.support.actions import pa_filter, pages, quoted
 from handlers.support.freshness import due_line, review_of
+from handlers.support.readiness import NO_GROUPS, Readiness, Snapshot, next_level, report_request
 
 USAGE = "gaps [PA|MLn] [--group NAME] [--page N]"
 PAGE_SIZE = 20

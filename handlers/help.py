@@ -7,7 +7,7 @@ Examples:
 
 from __future__ import annotations
 
-from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.core import Command, Context, Reply, Request, Section, UserError
 
 INTRO = (
     "cmmi-bot answers questions about CMMI for Services V1.3 (CMMI-SVC) from the model's quick reference: "
@@ -15,7 +15,7 @@ INTRO = (
 )
 
 
-def _doc(module) -> tuple[str, str]:
+def _doc(module: Command) -> tuple[str, str]:
     doc = (module.__doc__ or "").strip()
     first, _, rest = doc.partition("\n")
     return first.strip(), rest.strip()

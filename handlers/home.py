@@ -9,12 +9,13 @@ Each gap has a Log evidence button, each of your evidence items a Remove button.
 
 from __future__ import annotations
 
-from handlers.args import need_store, optional_group, split_words, take_options
 from handlers.core import Action, Choice, Context, Reply, Request, Section, UserError
 from handlers.evidence import describe_item
 from handlers.gaps import find_gaps
-from handlers.readiness import Readiness, Snapshot, Target, next_level
 from handlers.support.actions import Kind, quoted
+from handlers.support.parse import split_words, take_options
+from handlers.support.readiness import Readiness, Snapshot, Target, next_level
+from handlers.support.scope import need_store, optional_group
 
 USAGE = "home [--group NAME]"
 RECENT = 10

@@ -11,23 +11,16 @@ Every rating is kept; the newest per practice and work group counts. See `help s
 
 from __future__ import annotations
 
-from handlers.args import (
-    MAX_NOTE,
-    PracticeRef,
-    check_note,
-    need_store,
-    practice_field,
-    resolve_group,
-    resolve_practice,
-    split_words,
-    take_options,
-)
-from handlers.core import Choice, Context, Field, Form, FormError, Reply, Request, Section, UserError
+from handlers.core import Choice, Context, Field, Form, FormError, Reply, Request, Section, UserError, Verbs
 from handlers.support.actions import Kind, rating_choices
+from handlers.support.lookup import PracticeRef, practice_field, resolve_practice
+from handlers.support.parse import MAX_NOTE, check_note, split_words, take_options
+from handlers.support.scope import need_store, resolve_group
 from store import RATINGS, Group
 
 USAGE = "rate PRACTICE FI|LI|PI|NI|NY [note...] [--group NAME]"
 WRITES = frozenset({"*"})  # every rate changes stored data (see handlers.writes)
+OPTIONS = ("group", "pa")
 MEANING = {"FI": "fully implemented", "LI": "largely implemented", "PI": "partially implemented", "NI": "not implemented", "NY": "not yet"}
 
 
@@ -61,6 +54,7 @@ def rate_form(ctx: Context, request: Request, values: dict[str, str], errors: di
 
 
 def _form(words: list[str], request: Request, ctx: Context) -> Reply:
+    words, _ = take_options(words, OPTIONS, USAGE)  # refused when unknown, as for a rating; the form asks for the rest
     practice, used = resolve_practice(ctx, words, None, "rate form PRACTICE")
     if used != len(words):
         raise UserError("Name one practice, e.g. rate form WMC.SP1.6")
@@ -93,13 +87,9 @@ def _from_form(request: Request, ctx: Context) -> Reply:
     return _rate(ctx, request, practice, group, value, note)
 
 
-def handle(request: Request, ctx: Context) -> Reply:
-    need_store(ctx)
-    if request.form is not None:
-        return _from_form(request, ctx)
-    words, options = take_options(split_words(request.text)[1:], ("group", "pa"), USAGE)
-    if words and words[0].lower() == "form":
-        return _form(words[1:], request, ctx)
+def _typed(words: list[str], request: Request, ctx: Context) -> Reply:
+    """rate PRACTICE RATING [note...]: the verb is optional, so this is the default."""
+    words, options = take_options(words, OPTIONS, USAGE)
     practice, used = resolve_practice(ctx, words, options.get("pa"), USAGE)
     rest = words[used:]
     if not rest or rest[0].upper() not in RATINGS:
@@ -109,6 +99,16 @@ def handle(request: Request, ctx: Context) -> Reply:
     note = check_note(" ".join(rest[1:]))
     group = resolve_group(ctx, request, options.get("group"), USAGE)
     return _rate(ctx, request, practice, group, value, note)
+
+
+VERBS = Verbs({"form": _form}, default=_typed)
+
+
+def handle(request: Request, ctx: Context) -> Reply:
+    need_store(ctx)
+    if request.form is not None:
+        return _from_form(request, ctx)
+    return VERBS(split_words(request.text)[1:], request, ctx)
 
 
 def _rate(ctx: Context, request: Request, practice: PracticeRef, group: Group, value: str, note: str | None) -> Reply:

@@ -11,15 +11,16 @@ applies (CMMI_EVIDENCE_REVIEW_MONTHS, usually 12). `default` goes back to it.
 
 from __future__ import annotations
 
-from handlers.args import need_store, split_words
-from handlers.core import Context, Reply, Request, Section, UserError
+from handlers.core import Context, Reply, Request, Section, UserError, Verbs
+from handlers.support.parse import split_words
 from handlers.support.review import MAX_REVIEW_MONTHS, REVIEW_MONTHS, workspace_review
+from handlers.support.scope import need_store
 
 USAGE = "settings | settings review-months N (1-120) | settings review-months default"
 WRITES = frozenset({REVIEW_MONTHS})  # verbs that change stored data (see handlers.writes)
 
 
-def _show(request: Request, ctx: Context) -> Reply:
+def _show(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     review = workspace_review(ctx.review_months, store, request.workspace_id, store.clock().date())
     stored = store.settings.get(workspace_id=request.workspace_id, name=REVIEW_MONTHS)
@@ -69,10 +70,8 @@ def _review_months(words: list[str], request: Request, ctx: Context) -> Reply:
     return Reply(text=text, sections=(Section(body=text, note=note),), data={REVIEW_MONTHS: review.months})
 
 
+VERBS = Verbs({REVIEW_MONTHS: _review_months}, empty=_show, unknown=lambda word: f"There is no setting '{word[:40]}'. Usage: {USAGE}")
+
+
 def handle(request: Request, ctx: Context) -> Reply:
-    words = split_words(request.text)[1:]
-    if not words:
-        return _show(request, ctx)
-    if words[0].lower() == REVIEW_MONTHS:
-        return _review_months(words[1:], request, ctx)
-    raise UserError(f"There is no setting '{words[0][:40]}'. Usage: {USAGE}")
+    return VERBS(split_words(request.text)[1:], request, ctx)

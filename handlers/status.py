@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.core import Attachment, Context, Reply, Request, Section
-from handlers.readiness import NO_GROUPS, Readiness, Snapshot, Target, next_level, percent, report_request
 from handlers.support.freshness import review_of
 from handlers.support.heatmap import render_heatmap
+from handlers.support.readiness import NO_GROUPS, Readiness, Snapshot, Target, next_level, percent, report_request
 from store import Group
 
 USAGE = "status [PA|ML2|ML3|ML4|ML5] [--group NAME] [--chart]"
@@ -100,13 +100,13 @@ def handle(request: Request, ctx: Context) -> Reply:
         sections.append(Section(title="Goals", items=goals))
         sections.append(Section(title="Practices", items=tuple(items)))
     else:
-        items = tuple(
+        per_pa = tuple(
             f"{pa} {ctx.model.pa(pa).name}: evidence {percent(*readiness.coverage(pa=pa))}{fresh(readiness, stale, pa=pa).suffix}"
             f" · {readiness.pa_rollup(pa)}"
             for pa in readiness.pas
         )
         sections.append(
-            Section(title=f"{target.label} process areas{scope}", fields=(*counted, ("Roll-up", readiness.level_rollup())), items=items)
+            Section(title=f"{target.label} process areas{scope}", fields=(*counted, ("Roll-up", readiness.level_rollup())), items=per_pa)
         )
     if not group:
         per_group = tuple(
@@ -118,7 +118,7 @@ def handle(request: Request, ctx: Context) -> Reply:
         sections.append(Section(note=f"Evidence needs review {review.months} months after its date; {label} lists it."))
     sections.append(Section(note=SUGGESTION))
     covered, total = readiness.coverage()
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if "chart" in asked.flags:
         day = review.today.isoformat()
         title = f"{target.label} readiness{scope}" if group else None

@@ -1,5 +1,5 @@
 """Search over the model: Whoosh index plus query understanding, behind build_index/search."""
 
-from index.engine import Answer, Hit, ModelIndex, build_index
+from index.engine import Answer, Hit, Intent, ModelIndex, build_index
 
-__all__ = ["Answer", "Hit", "ModelIndex", "build_index"]
+__all__ = ["Answer", "Hit", "Intent", "ModelIndex", "build_index"]

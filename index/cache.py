@@ -21,9 +21,8 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from whoosh.filedb.filestore import FileStorage, RamStorage, copy_storage
 from whoosh.index import Index
@@ -36,7 +35,7 @@ STALE_AFTER = 7 * 24 * 3600  # seconds: indexes of other keys (older versions, o
 ABANDONED_AFTER = 3600  # seconds: a half-built folder this old was left by a process that died while building
 
 
-def cache_key(documents: list[dict[str, Any]], code: Path, whoosh_version: str) -> str:
+def cache_key(documents: Sequence[Mapping[str, object]], code: Path, whoosh_version: str) -> str:
     """A hash of what the index holds (the model's and hints' text, document by document), the index code that builds
     and reads it (every module in `code`), and the Whoosh version that writes its files."""
     digest = hashlib.sha256(whoosh_version.encode())

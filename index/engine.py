@@ -5,8 +5,11 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import whoosh
 from whoosh import query as wq
@@ -17,10 +20,11 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.index import Index
 
 from index.compare import Comparison, find_comparison
+from index.distance import edit_distance
 from index.english import is_english
-from index.ids import IdGrammar
-from index.outside import OutsideFinder
-from index.understand import Understander, Understanding, stemming_analyzer, weighted_expansions
+from index.ids import IdGrammar, Reference
+from index.outside import Mention, OutsideFinder
+from index.understand import Understander, Understanding, Want, stemming_analyzer, weighted_expansions
 from index.vocabulary import EXPANSIONS, FILLER
 from model_data import Element, GenericGoal, GenericPractice, Goal, Model, Practice, ProcessArea
 
@@ -50,6 +54,7 @@ _LIST_CUE = re.compile(
 )
 
 _STEM = stemming_analyzer()
+_Contents = Literal["all", "practice", "goal"]  # what of a container to list
 
 
 class _RamOnlyStorage(RamStorage):
@@ -60,6 +65,16 @@ class _RamOnlyStorage(RamStorage):
         return RamStorage()
 
 
+class Intent(StrEnum):
+    """What kind of answer the engine gives. A StrEnum: its value is the plain word it always was, in JSON and in text."""
+
+    LOOKUP = "lookup"  # the elements the question names (by ID, abbreviation or name), then their parents
+    LIST = "list"  # what a container holds, or the process areas of a level or category
+    SEARCH = "search"  # elements ranked for the question's words
+    NONE = "none"  # nothing found, or the question names something CMMI-SVC V1.3 does not have
+    EMPTY = "empty"  # nothing was asked
+
+
 @dataclass(frozen=True)
 class Hit:
     id: str
@@ -68,20 +83,20 @@ class Hit:
     score: float
     pa: str | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         """The stable machine-readable form of a hit (cmmi-bot ask --json)."""
         return {"id": self.id, "kind": self.kind, "title": self.title, "score": self.score}
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The engine's result: intent is lookup | list | search | none | empty.
+    """The engine's result: what kind of answer (intent), and the hits.
 
     hits are real matches only. When the question names something CMMI-SVC V1.3 does not have,
     not_in_model says so, hits is empty, and suggestions hold what the model has instead."""
 
     question: str
-    intent: str
+    intent: Intent
     hits: tuple[Hit, ...]
     notes: tuple[str, ...] = ()
     heading: str | None = None  # for lists: what the list is
@@ -90,10 +105,10 @@ class Answer:
     compared: tuple[str, ...] = ()  # a comparison: the IDs compared, which lead hits
     outside: tuple[str, ...] = ()  # abbreviations of the not-in-SVC process areas named
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         """The ask --json contract: question and results always; not_in_model only when the question names
         something CMMI-SVC V1.3 does not have (results are then empty); suggestions, possibly empty."""
-        data: dict = {"question": self.question, "results": [h.as_json() for h in self.hits]}
+        data: dict[str, object] = {"question": self.question, "results": [h.as_json() for h in self.hits]}
         if self.not_in_model:
             data["not_in_model"] = self.not_in_model
         data["suggestions"] = [h.as_json() for h in self.suggestions]
@@ -115,7 +130,22 @@ def _schema() -> Schema:
     )
 
 
-def _document(model: Model, element: Element, order: int) -> dict:
+class Document(TypedDict):
+    """One model element as the Whoosh index holds it: the ranked text fields, a spelling field and the model order."""
+
+    id: str
+    kind: str
+    pa: str
+    title: str
+    statement: str
+    keywords: str
+    explain: str
+    context: str
+    spell: str
+    order: int
+
+
+def _document(model: Model, element: Element, order: int) -> Document:
     hint = element.hint
     if isinstance(element, ProcessArea):
         context, pa = element.category, element.abbr
@@ -130,7 +160,7 @@ def _document(model: Model, element: Element, order: int) -> dict:
         goal = model.elements[element.goal_id]
         context, pa = f"generic practice {goal.title}", ""
     spell = " ".join((element.title, element.statement, *hint.keywords, hint.explain, context))
-    return dict(
+    return Document(
         id=element.id,
         kind=element.kind,
         pa=pa,
@@ -143,16 +173,6 @@ def _document(model: Model, element: Element, order: int) -> dict:
         spell=spell,
         order=order,
     )
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 class _PhraseScorer:
@@ -197,12 +217,12 @@ class _PhraseScorer:
         return out
 
 
-def _documents(model: Model) -> list[dict]:
-    ordered = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
+def _documents(model: Model) -> list[Document]:
+    ordered: list[Element] = [*model.process_areas, *model.goals, *model.practices, *model.generic_goals, *model.generic_practices]
     return [_document(model, element, order) for order, element in enumerate(ordered)]
 
 
-def _build_whoosh(documents: list[dict]) -> Index:
+def _build_whoosh(documents: Sequence[Document]) -> Index:
     index = _RamOnlyStorage().create_index(_schema())
     writer = index.writer()
     for document in documents:
@@ -232,7 +252,7 @@ class ModelIndex:
             self._index = cached(cache_dir, key, lambda: _build_whoosh(documents))
         self._searcher = self._index.searcher(weighting=scoring.BM25F())
         reader = self._searcher.reader()
-        self._doc_ids = [fields["id"] for _, fields in sorted(reader.iter_docs(), key=lambda pair: pair[0])]
+        self._doc_ids = [str(fields["id"]) for _, fields in sorted(reader.iter_docs(), key=lambda pair: pair[0])]
         self._term_cache: dict[str, dict[int, float]] = {}
 
     # Needed only to rank words (not for IDs, lists or comparisons): made on first use, so a lookup at start-up skips them.
@@ -264,7 +284,7 @@ class ModelIndex:
         if u.truncated:
             notes.append("Your question was long; I read only its first 1,000 characters.")
         if not u.text:
-            return Answer("", "empty", ())
+            return Answer("", Intent.EMPTY, ())
         mentions = self.outside.find(u.text)
         if mentions or any(not r.exists for r in refs):
             return self._not_in_model(u, refs, mentions, notes)
@@ -290,20 +310,20 @@ class ModelIndex:
                 return listed
         hits = self._ranked(u, words, corrected, capability)
         if not hits:
-            return Answer(u.text, "none", (), tuple(notes))
-        return Answer(u.text, "search", tuple(hits[:limit]), tuple(notes))
+            return Answer(u.text, Intent.NONE, (), tuple(notes))
+        return Answer(u.text, Intent.SEARCH, tuple(hits[:limit]), tuple(notes))
 
     def raw_search(self, text: str, limit: int = 5) -> list[str]:
         """Plain BM25F over the words as typed, no understanding: the floor for benchmarks."""
         terms = [wq.Term(f, t) for t in _STEM_TOKENS(text) for f in ("title", "statement", "keywords", "explain", "context")]
-        return [h["id"] for h in self._searcher.search(wq.Or(terms), limit=limit)] if terms else []
+        return [str(h["id"]) for h in self._searcher.search(wq.Or(terms), limit=limit)] if terms else []
 
     # ---- lookups ----------------------------------------------------------------------------
     def _hit(self, element: Element, score: float = 1.0) -> Hit:
         pa = getattr(element, "pa", None) if not isinstance(element, ProcessArea) else element.abbr
         return Hit(element.id, element.kind, element.title, round(score, 4), pa or None)
 
-    def _lookup(self, u: Understanding, refs, notes: list[str], limit: int) -> Answer:
+    def _lookup(self, u: Understanding, refs: list[Reference], notes: list[str], limit: int) -> Answer:
         asked: list[Hit] = []
         for ref in refs:
             if ref.via_alias and ref.exists:
@@ -319,7 +339,7 @@ class ModelIndex:
                 if parent_id and parent_id in self.model.elements:
                     related.append(self._hit(self.model.elements[parent_id], 0.5))
         hits = list({h.id: h for h in reversed([*asked, *related])}.values())[::-1]
-        return Answer(u.text, "lookup", tuple(hits[: max(limit, len(asked))]), tuple(dict.fromkeys(notes)))
+        return Answer(u.text, Intent.LOOKUP, tuple(hits[: max(limit, len(asked))]), tuple(dict.fromkeys(notes)))
 
     def _missing(self, canonical: str) -> str:
         head = canonical.split(".")[0]
@@ -329,14 +349,16 @@ class ModelIndex:
             return f"{canonical} is not in CMMI-SVC V1.3. {head} has {ids}."
         return f"{canonical} is not in CMMI-SVC V1.3 (generic goals are GG1-GG3; generic practices GP1.1, GP2.1-GP2.10, GP3.1-GP3.2)."
 
-    def _not_in_model(self, u: Understanding, refs, mentions, notes: list[str]) -> Answer:
+    def _not_in_model(self, u: Understanding, refs: list[Reference], mentions: list[Mention], notes: list[str]) -> Answer:
         """The question names what CMMI-SVC V1.3 does not have: say so, and offer what it has instead."""
         reasons: list[str] = []
         suggested: list[Element] = []
         areas = {m.area.abbr: m.area for m in mentions}
         for ref in refs:
             if ref.outside:
-                areas.setdefault(ref.outside, self.outside.abbreviation(ref.outside))
+                area = self.outside.abbreviation(ref.outside)
+                if area:  # always: the grammar marks only the model's not-in-SVC abbreviations as outside
+                    areas.setdefault(ref.outside, area)
             elif ref.exists:
                 suggested.append(self.model.elements[ref.canonical])  # what was asked that does exist comes first
         for ref in refs:
@@ -350,7 +372,7 @@ class ModelIndex:
         suggestions = list({e.id: self._hit(e, 0.5) for e in suggested}.values())[:12]
         return Answer(
             u.text,
-            "none",
+            Intent.NONE,
             (),
             tuple(dict.fromkeys([*notes, reason])),  # in the notes too: other commands quote them when an ID is wrong
             not_in_model=reason,
@@ -380,7 +402,7 @@ class ModelIndex:
         if len(unique) < 2:
             return None
         hits = tuple(self._hit(e) for e in unique)
-        return Answer(u.text, "lookup", hits, tuple(notes), compared=tuple(h.id for h in hits))
+        return Answer(u.text, Intent.LOOKUP, hits, tuple(notes), compared=tuple(h.id for h in hits))
 
     def _resolve_side(self, side: str, explicit: bool, taken: set[str]) -> list[Element]:
         """The element(s) one side of a comparison names: an ID, a process area by abbreviation or (part of)
@@ -396,7 +418,7 @@ class ModelIndex:
         if not explicit:
             return []
         answer = self.search(side, limit=3)
-        if answer.intent not in ("search", "lookup") or answer.compared:
+        if answer.intent not in (Intent.SEARCH, Intent.LOOKUP) or answer.compared:
             return []
         # two sides described alike ("verification vs validation") must not both land on one element
         fresh = [h for h in answer.hits if h.id not in taken]
@@ -425,9 +447,9 @@ class ModelIndex:
         gg = self.model.elements[gg_id]
         assert isinstance(gg, GenericGoal)
         elements: list[Element] = [gg, *gg.practices]
-        if u.want != "goal" and re.search(r"\bpractices?\b", u.text, re.I):
+        if u.want != Want.GOAL and re.search(r"\bpractices?\b", u.text, re.I):
             elements = [*gg.practices, gg]
-        return Answer(u.text, "lookup", tuple(self._hit(e) for e in elements[:limit]), tuple(notes))
+        return Answer(u.text, Intent.LOOKUP, tuple(self._hit(e) for e in elements[:limit]), tuple(notes))
 
     def _pa_overview(self, u: Understanding, notes: list[str], limit: int) -> Answer:
         hits = []
@@ -435,10 +457,10 @@ class ModelIndex:
             pa = self.model.pa(abbr)
             hits.append(self._hit(pa))
             hits.extend(self._hit(e, 0.5) for e in self._contents(pa))
-        return Answer(u.text, "lookup", tuple(hits[: max(limit, len(u.named_pas))]), tuple(notes), heading=None)
+        return Answer(u.text, Intent.LOOKUP, tuple(hits[: max(limit, len(u.named_pas))]), tuple(notes), heading=None)
 
     @staticmethod
-    def _contents(container: ProcessArea | Goal | GenericGoal, want: str = "all") -> list[Element]:
+    def _contents(container: ProcessArea | Goal | GenericGoal, want: _Contents = "all") -> list[Element]:
         """What a process area or goal holds, in model order: goals each followed by their practices."""
         if isinstance(container, (Goal, GenericGoal)):
             return list(container.practices)
@@ -446,9 +468,12 @@ class ModelIndex:
             return list(container.practices)
         if want == "goal":
             return list(container.goals)
-        return [e for g in container.goals for e in (g, *g.practices)]
+        elements: list[Element] = []
+        for goal in container.goals:
+            elements += [goal, *goal.practices]
+        return elements
 
-    def _list_contents(self, u: Understanding, refs, notes: list[str]) -> Answer | None:
+    def _list_contents(self, u: Understanding, refs: list[Reference], notes: list[str]) -> Answer | None:
         """ "list the SPs under CAM SG2", "practices of IRP", "what's in IRP": the container, then what it holds."""
         if not _LIST_CUE.search(u.text):
             return None
@@ -464,7 +489,7 @@ class ModelIndex:
             return None
         asks_practices = bool(re.search(r"\b(?:practices?|sps?|gps?)\b", u.text, re.I))
         asks_goals = bool(re.search(r"\b(?:goals?|sgs?)\b", u.text, re.I))
-        want = "all" if asks_practices == asks_goals else "practice" if asks_practices else "goal"
+        want: _Contents = "all" if asks_practices == asks_goals else "practice" if asks_practices else "goal"
         hits: list[Hit] = []
         headings = []
         for container in containers:
@@ -475,7 +500,7 @@ class ModelIndex:
                 what = "Generic practices"
             name = container.name if isinstance(container, ProcessArea) else container.title
             headings.append(f"{what} of {container.id} {name}")
-        return Answer(u.text, "list", tuple(hits), tuple(notes), "; ".join(headings))
+        return Answer(u.text, Intent.LIST, tuple(hits), tuple(notes), "; ".join(headings))
 
     def _list(self, u: Understanding, notes: list[str]) -> Answer | None:
         pas = list(self.model.process_areas)
@@ -483,7 +508,7 @@ class ModelIndex:
         if u.levels:
             if u.levels == {1}:
                 notes.append("Maturity level 1 has no process areas; the staged levels with process areas are ML2-ML5.")
-                return Answer(u.text, "none", (), tuple(notes))
+                return Answer(u.text, Intent.NONE, (), tuple(notes))
             pas = [pa for pa in pas if pa.maturity_level in u.levels]
             parts.append("maturity level " + " and ".join(str(n) for n in sorted(u.levels)))
         if u.category:
@@ -493,17 +518,17 @@ class ModelIndex:
             pas = [pa for pa in pas if pa.optional]
             parts.append("optional")
         if not parts:
-            if u.want == "generic":
-                gps = [*self.model.generic_goals, *self.model.generic_practices]
+            if u.want == Want.GENERIC:
+                gps: list[GenericGoal | GenericPractice] = [*self.model.generic_goals, *self.model.generic_practices]
                 gps.sort(key=lambda e: e.id.replace("GG", "G").replace("GP", "G"))
-                return Answer(u.text, "list", tuple(self._hit(e) for e in gps), tuple(notes), "Generic goals and practices")
-            if u.want == "process_area":
-                return Answer(u.text, "list", tuple(self._hit(pa) for pa in pas), tuple(notes), "All process areas")
+                return Answer(u.text, Intent.LIST, tuple(self._hit(e) for e in gps), tuple(notes), "Generic goals and practices")
+            if u.want == Want.PROCESS_AREA:
+                return Answer(u.text, Intent.LIST, tuple(self._hit(pa) for pa in pas), tuple(notes), "All process areas")
             return None
         heading = "Process areas at " + ", ".join(parts) if u.levels else "Process areas in " + ", ".join(parts)
         if u.optional and not u.levels and not u.category:
             heading = "Optional process areas"
-        return Answer(u.text, "list", tuple(self._hit(pa) for pa in pas), tuple(notes), heading)
+        return Answer(u.text, Intent.LIST, tuple(self._hit(pa) for pa in pas), tuple(notes), heading)
 
     # ---- natural-language ranking -----------------------------------------------------------
     def _correct(self, content: tuple[str, ...], notes: list[str]) -> tuple[list[str], set[str]]:
@@ -537,7 +562,7 @@ class ModelIndex:
         if not candidates:
             return word
         reader = self._searcher.reader()
-        return min(candidates, key=lambda c: (_edit_distance(word, c) if c not in swaps else 1, -reader.doc_frequency("spell", c), c))
+        return min(candidates, key=lambda c: (edit_distance(word, c) if c not in swaps else 1, -reader.doc_frequency("spell", c), c))
 
     def _weights(self, u: Understanding, words: list[str], corrected: set[str]) -> dict[str, float]:
         """Query stems and their weights: as typed 1.0, expansions less, re-spelled a little less, context less."""
@@ -614,15 +639,15 @@ class ModelIndex:
             if capability and not (element_id.startswith(("GG", "GP")) and element_id[2] == capability[2]):
                 continue  # a named capability level narrows the answer to its generic goal
             scored[element_id] = score
-        if u.want == "process_area":
+        if u.want == Want.PROCESS_AREA:
             return self._rank_process_areas(scored)
-        if u.want == "generic" or capability:
+        if u.want == Want.GENERIC or capability:
             kinds = {"generic_practice", "generic_goal"}
             if re.search(r"\bpractices?\b", u.text, re.I):
                 kinds = {"generic_practice"}
             elif re.search(r"\bgoals?\b", u.text, re.I):
                 kinds = {"generic_goal"}
-        elif u.want == "goal":
+        elif u.want == Want.GOAL:
             kinds = {"specific_goal", "generic_goal"}
         else:
             kinds = {"specific_practice", "generic_practice"}
@@ -645,6 +670,16 @@ class ModelIndex:
 
 def _STEM_TOKENS(text: str) -> list[str]:
     return [t.text for t in _STEM(text or "")]
+
+
+def build_plain_whoosh(model: Model) -> None:
+    """The floor for benchmarking build_index: the same schema and documents written to a plain RAM Whoosh index,
+    with none of the query understanding set up. The index is thrown away; its Whoosh types stay in here."""
+    index = RamStorage().create_index(_schema())
+    writer = index.writer()
+    for document in _documents(model):
+        writer.add_document(**document)
+    writer.commit()
 
 
 def build_index(model: Model, cache_dir: Path | None = None) -> ModelIndex:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spellchecker import SpellChecker
 
 
 @functools.cache
-def _dictionary():  # the library's own type stays inside this module
+def _dictionary() -> SpellChecker:  # the library's own type stays inside this module
     # Imported here: loading the list takes about 0.1 s, which an ID lookup or a start-up should not pay.
     from spellchecker import SpellChecker
 

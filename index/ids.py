@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.distance import edit_distance
 from model_data import Model
 
 
@@ -33,19 +34,6 @@ _CAPABILITY_LEVEL = re.compile(r"\b(?:capability\s+level|cl)\s*(?P<g>[123])\b", 
 _WORD = re.compile(r"[A-Za-z]{2,4}")
 
 
-def _damerau_1(a: str, b: str) -> bool:
-    """True when a and b differ by exactly one edit or one adjacent transposition."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 class IdGrammar:
     """Recognises references to model elements, built once from the model's abbreviations."""
 
@@ -71,7 +59,7 @@ class IdGrammar:
         if upper in self.aliases:
             return self.aliases[upper], upper
         if fuzzy and len(upper) >= 3:
-            close = [a for a in self.abbrs | set(self.aliases) if len(a) >= 3 and _damerau_1(upper, a)]
+            close = [a for a in self.abbrs | set(self.aliases) if len(a) >= 3 and edit_distance(upper, a, transpositions=True) == 1]
             if len(close) == 1:
                 return self.aliases.get(close[0], close[0]), token
         return None

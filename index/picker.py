@@ -44,6 +44,6 @@ def practice_choices(index: ModelIndex, query: str, limit: int = MAX_CHOICES) ->
     for pa in pas:
         for practice in model.pa(pa).practices:
             add(practice.id, practice.title)
-        for gp in model.generic_practices:
-            add(f"{pa}.{gp.id}", gp.title)
+        for generic in model.generic_practices:
+            add(f"{pa}.{generic.id}", generic.title)
     return list(choices.items())

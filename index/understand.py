@@ -5,9 +5,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypedDict, Unpack
 
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import Analyzer, StemmingAnalyzer
 from whoosh.lang.porter2 import stem as porter2
 
 from index.vocabulary import APPRAISAL_CONTEXT, EXPANSIONS, FILLER
@@ -55,6 +58,15 @@ DEV_NAMES = {
 CATEGORY_ALIASES = {"project management": "Project and Work Management", "work management": "Project and Work Management"}
 
 
+class Want(StrEnum):
+    """The kind of element a question asks for."""
+
+    PRACTICE = "practice"
+    PROCESS_AREA = "process_area"
+    GOAL = "goal"
+    GENERIC = "generic"
+
+
 @dataclass(frozen=True)
 class Understanding:
     """What the question asks, in terms the engine can act on."""
@@ -68,7 +80,7 @@ class Understanding:
     category: str | None = None
     optional: bool = False
     named_pas: tuple[str, ...] = ()
-    want: str = "practice"  # practice | process_area | goal | generic
+    want: Want = Want.PRACTICE
     expansions: tuple[str, ...] = field(default=())
     expansion_weights: tuple[float, ...] = ()
     about_the_process: bool = False  # speaks of "the process" as such, as generic practices do
@@ -99,7 +111,14 @@ def stem_word(word: str) -> str:
     return porter2(word)
 
 
-def stemming_analyzer(**options: object) -> StemmingAnalyzer:
+class AnalyzerOptions(TypedDict, total=False):
+    """What a caller may change of the stemming analyzer; Whoosh's defaults otherwise."""
+
+    stoplist: Container[str] | None
+    minsize: int
+
+
+def stemming_analyzer(**options: Unpack[AnalyzerOptions]) -> Analyzer:
     """Whoosh's stemming analyzer with the Porter2 (Snowball English) stemmer. The default Porter stemmer
     splits one word's forms apart (logging/log, validating/validate, evaluating/evaluate), so a
     question that says "validating" missed the practice titled "Validate"."""
@@ -186,13 +205,13 @@ class Understander:
         optional = bool(_OPTIONAL.search(text)) and pa_words
 
         if _GENERIC_WORDS.search(text):
-            want = "generic"
+            want = Want.GENERIC
         elif pa_words and not _PRACTICE_WORDS.search(text):
-            want = "process_area"
+            want = Want.PROCESS_AREA
         elif _GOAL_WORDS.search(text) and not _PRACTICE_WORDS.search(text):
-            want = "goal"
+            want = Want.GOAL
         else:
-            want = "practice"
+            want = Want.PRACTICE
 
         kept = [
             (t, w)
@@ -237,14 +256,14 @@ def weigh_the_ask(text: str) -> tuple[list[str], list[float]]:
     text = re.sub(r"\bobjective\s+evidence\b", "evidence", text, flags=re.I)
     parts = sentences(text)
     if len(parts) < 2:
-        tokens = tokenize(text)
-        return tokens, [1.0] * len(tokens)
+        single = tokenize(text)
+        return single, [1.0] * len(single)
     asks = [i for i, part in enumerate(parts) if part.rstrip().endswith("?") or _ASK_START.match(part)]
     if not asks:
         asks = [len(parts) - 1] if parts[-1].rstrip().endswith("?") else []
     if not asks:
-        tokens = tokenize(text)
-        return tokens, [1.0] * len(tokens)
+        whole = tokenize(text)
+        return whole, [1.0] * len(whole)
     full = set(asks)
     for i in asks:
         topical = [t for t in tokenize(parts[i]) if t not in FILLER and t not in LIST_WORDS and t not in APPRAISAL_CONTEXT and len(t) > 1]

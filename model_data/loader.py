@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 MODEL_FILE = "cmmi_svc_v1_3.json"
 HINTS_DIR = "hints"
@@ -192,18 +193,24 @@ class Model:
         }
 
 
+# A JSON object as parsed from the data files. Its values are checked as they are read, and only the checked, typed
+# dataclasses leave this module.
+RawJson = dict[str, Any]
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ModelError(message)
 
 
-def _text(raw: dict, key: str, where: str) -> str:
+def _text(raw: RawJson, key: str, where: str) -> str:
     value = raw.get(key)
-    _require(isinstance(value, str) and value.strip() == value and value != "", f"{where}: {key} must be non-empty text")
+    if not (isinstance(value, str) and value.strip() == value and value != ""):
+        raise ModelError(f"{where}: {key} must be non-empty text")
     return value
 
 
-def _hint(hints: dict[str, dict], element_id: str) -> Hint:
+def _hint(hints: dict[str, RawJson], element_id: str) -> Hint:
     raw = hints.get(element_id)
     if raw is None:
         return Hint()
@@ -218,7 +225,7 @@ def _hint(hints: dict[str, dict], element_id: str) -> Hint:
     )
 
 
-def parse_outside(raw: dict, elements: dict[str, Element], taken: set[str]) -> tuple[OutsideArea, ...]:
+def parse_outside(raw: RawJson, elements: dict[str, Element], taken: set[str]) -> tuple[OutsideArea, ...]:
     """Validate the not-in-CMMI-SVC file: each area once, never a CMMI-SVC name, pointing at real CMMI-SVC elements."""
     areas = []
     seen: set[str] = set()
@@ -245,7 +252,7 @@ def parse_outside(raw: dict, elements: dict[str, Element], taken: set[str]) -> t
     return tuple(areas)
 
 
-def parse_model(raw: dict, hints: dict[str, dict] | None = None, outside: dict | None = None) -> Model:
+def parse_model(raw: RawJson, hints: dict[str, RawJson] | None = None, outside: RawJson | None = None) -> Model:
     """Build and validate a Model from the data file's JSON (optional hints keyed by ID, optional not-in-SVC areas)."""
     hints = hints or {}
     categories = tuple(c["name"] for c in raw["categories"])
@@ -268,13 +275,13 @@ def parse_model(raw: dict, hints: dict[str, dict] | None = None, outside: dict |
         for g_index, raw_goal in enumerate(raw_pa["goals"], start=1):
             goal_id = _text(raw_goal, "id", abbr)
             m = _SG_ID.match(goal_id)
-            _require(bool(m) and m["pa"] == abbr and int(m["g"]) == g_index, f"{abbr}: goal {goal_id!r} is out of place")
+            _require(m is not None and m["pa"] == abbr and int(m["g"]) == g_index, f"{abbr}: goal {goal_id!r} is out of place")
             practices = []
             for p_index, raw_p in enumerate(raw_goal["practices"], start=1):
                 pid = _text(raw_p, "id", goal_id)
                 pm = _SP_ID.match(pid)
                 _require(
-                    bool(pm) and pm["pa"] == abbr and int(pm["g"]) == g_index and int(pm["n"]) == p_index,
+                    pm is not None and pm["pa"] == abbr and int(pm["g"]) == g_index and int(pm["n"]) == p_index,
                     f"{goal_id}: practice {pid!r} is out of place",
                 )
                 practice = Practice(pid, _text(raw_p, "title", pid), _text(raw_p, "statement", pid), goal_id, abbr, _hint(hints, pid))
@@ -310,12 +317,12 @@ def parse_model(raw: dict, hints: dict[str, dict] | None = None, outside: dict |
     for g_index, raw_gg in enumerate(raw["generic_goals"], start=1):
         gg_id = _text(raw_gg, "id", "generic goal")
         m = _GG_ID.match(gg_id)
-        _require(bool(m) and int(m["g"]) == g_index, f"generic goal {gg_id!r} is out of place")
+        _require(m is not None and int(m["g"]) == g_index, f"generic goal {gg_id!r} is out of place")
         gps = []
         for p_index, raw_gp in enumerate(raw_gg["practices"], start=1):
             gp_id = _text(raw_gp, "id", gg_id)
             pm = _GP_ID.match(gp_id)
-            _require(bool(pm) and int(pm["g"]) == g_index and int(pm["n"]) == p_index, f"{gg_id}: practice {gp_id!r} is out of place")
+            _require(pm is not None and int(pm["g"]) == g_index and int(pm["n"]) == p_index, f"{gg_id}: practice {gp_id!r} is out of place")
             supported = tuple(raw_gp.get("supported_by", ()))
             _require(set(supported) <= pa_abbrs, f"{gp_id}: supported_by names unknown process areas")
             gp = GenericPractice(
@@ -346,8 +353,8 @@ def parse_model(raw: dict, hints: dict[str, dict] | None = None, outside: dict |
     return model
 
 
-def _read_hints() -> dict[str, dict]:
-    merged: dict[str, dict] = {}
+def _read_hints() -> dict[str, RawJson]:
+    merged: dict[str, RawJson] = {}
     folder = resources.files(__package__).joinpath(HINTS_DIR)
     if not folder.is_dir():
         return merged

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.cli import build_parser
-from bot.settings import SETTINGS
+from bot.settings import SETTINGS, load_settings, setting_attributes
 from handlers import COMMANDS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -46,3 +46,10 @@ def test_settings_table_matches_the_settings() -> None:
 
 def test_readme_never_shows_a_token() -> None:
     assert not re.search(r"xox[abp]-[0-9A-Za-z-]{10,}", README)
+
+
+def test_every_setting_has_a_typed_attribute_and_a_default_it_accepts() -> None:
+    assert [s.attr for s in SETTINGS] == setting_attributes()  # the table and Settings are one definition
+    defaults = load_settings({})
+    for setting in SETTINGS:
+        assert getattr(defaults, setting.attr) == setting.parse(setting.name, setting.default), setting.name

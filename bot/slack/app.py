@@ -10,11 +10,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-from bot.admins import Admins
 from bot.edge import Deliveries
 from bot.settings import Settings
 from bot.slack.listeners import Deps, register
-from bot.slack.oauth import oauth_enabled, oauth_settings
+from bot.slack.oauth import oauth_settings
 from bot.slack.users import UserDirectory
 from bot.work import Work
 from handlers import Context
@@ -46,8 +45,8 @@ def build_client(settings: Settings, token: str | None = None) -> WebClient:
     A 429 waits for Retry-After and tries again (up to 3 times); a 500/503 or a dropped connection is retried once.
     A chat.postMessage retried after a 5xx can, rarely, post twice: Slack offers no idempotency key."""
     return WebClient(
-        token=token or (None if oauth_enabled(settings) else settings["SLACK_BOT_TOKEN"] or None),
-        base_url=api_base_url(settings["SLACK_API_URL"]),
+        token=token or (None if settings.slack_oauth else settings.slack_bot_token or None),
+        base_url=api_base_url(settings.slack_api_url),
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
             RateLimitErrorRetryHandler(max_retry_count=3),
@@ -58,14 +57,14 @@ def build_client(settings: Settings, token: str | None = None) -> WebClient:
 
 def oauth_problem(settings: Settings, ctx: Context | None, environ: Mapping[str, str] | None = None) -> str | None:
     """Why OAuth cannot run as configured, or None (also None when OAuth is simply off)."""
-    if not oauth_enabled(settings):
+    if not settings.slack_oauth:
         if oauth_requested(environ):
             return (
                 "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in the environment but one of them is empty. Set both to install "
                 "cmmi-bot into several workspaces over OAuth, or unset both to run in one workspace with SLACK_BOT_TOKEN."
             )
         return None
-    if settings["SLACK_APP_TOKEN"]:
+    if settings.slack_app_token:
         return (
             "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth installation, which needs HTTP mode, but SLACK_APP_TOKEN "
             "selects Socket Mode. Unset SLACK_APP_TOKEN (and set SLACK_SIGNING_SECRET), or unset the OAuth credentials."
@@ -85,7 +84,7 @@ def build_deps(settings: Settings, ctx: Context, *, work: Work | None = None, de
         users=UserDirectory(client),
         deliveries=deliveries or Deliveries(ctx),
         work=work or Work(name="cmmi-slack"),
-        admins=Admins.parse(settings["CMMI_ADMINS"]),
+        admins=settings.admins,
     )
 
 
@@ -101,14 +100,14 @@ def build_app(settings: Settings, ctx: Context, *, deps: Deps | None = None) -> 
         raise OAuthNotSupported(problem)
     deps = deps or build_deps(settings, ctx)
     oauth: dict[str, Any] = {}
-    if oauth_enabled(settings):
+    if settings.slack_oauth:
         assert ctx.store is not None  # oauth_problem said so
         oauth["oauth_settings"] = oauth_settings(settings, ctx.store.engine)
     app = App(
         name="cmmi-bot",
         client=deps.client,
         # Passed explicitly, even when empty (Socket Mode), so Bolt never falls back to reading os.environ.
-        signing_secret=settings["SLACK_SIGNING_SECRET"],
+        signing_secret=settings.slack_signing_secret,
         # Work first, acknowledge after: a command's answer (and its write) goes with the acknowledgement, and what
         # must wait for Slack's API is recorded first and handed to deps.work (see bot/slack/listeners/).
         process_before_response=True,

@@ -13,7 +13,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
-from bot.slack import convert, render, slack_configured
+from bot.slack import convert, render
 from bot.slack.reminders import SlackReminders
 from handlers import Context, Reply
 from store import Subscription
@@ -123,12 +123,12 @@ def _is_digest(message: dict[str, Any], subscription_id: int, period: str) -> bo
 def slack_deliverer(settings: Settings, ctx: Context | None = None) -> Deliverer | None:
     """The Slack deliverer for `digest run-due` and `serve`, or None when Slack is not configured here.
     With OAuth, bot tokens come from the installation store in ctx's database (None without a database)."""
-    if not slack_configured(settings):
+    if not settings.slack_configured:
         return None
     from bot.slack.app import build_client
-    from bot.slack.oauth import installation_store, oauth_enabled
+    from bot.slack.oauth import installation_store
 
-    if oauth_enabled(settings):
+    if settings.slack_oauth:
         if ctx is None or ctx.store is None:
             return None
         return SlackDeliverer(build_client(settings), installation_store(settings, ctx.store.engine))

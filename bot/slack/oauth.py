@@ -35,15 +35,10 @@ BOT_SCOPES = (
 )
 
 
-def oauth_enabled(settings: Settings) -> bool:
-    """True when both OAuth credentials are set: several workspaces install the app; no single bot token."""
-    return bool(settings["SLACK_CLIENT_ID"] and settings["SLACK_CLIENT_SECRET"])
-
-
 def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-    return SQLAlchemyInstallationStore(client_id=settings["SLACK_CLIENT_ID"], engine=engine)
+    return SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
 
 
 def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
@@ -52,11 +47,11 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
     return OAuthSettings(
-        client_id=settings["SLACK_CLIENT_ID"],
-        client_secret=settings["SLACK_CLIENT_SECRET"],
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
         user_scopes=[],
-        redirect_uri=settings["SLACK_REDIRECT_URI"] or None,
+        redirect_uri=settings.slack_redirect_uri or None,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=installation_store(settings, engine),

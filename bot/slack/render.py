@@ -156,7 +156,7 @@ class _Blocks:
         bullets = "\n".join(f"• {md(item)}" for item in section.items)
         # Title, body and list read as one piece of text; fields sit under the body, so a list after them starts anew.
         lead = "\n".join(part for part in (title_line, md(section.body), "" if fields else bullets) if part)
-        blocks = [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(lead, MAX_SECTION_TEXT)]
+        blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(piece, verbatim)} for piece in _split(lead, MAX_SECTION_TEXT)]
         groups = [fields[i : i + MAX_FIELDS] for i in range(0, len(fields), MAX_FIELDS)]
         if blocks and groups:
             blocks[-1]["fields"] = groups.pop(0)

@@ -1,5 +1,5 @@
-"""Serve the Slack app: Socket Mode when an app token is set, else HTTP (Starlette on uvicorn) with /slack/events and /healthz.
-Either way the weekly-digest scheduler runs beside it, in a thread, while it serves."""
+"""What is Slack's in serving: its routes (/slack/events, and the OAuth pages) for bot/server.py's one app, its settings
+check, and Socket Mode's connection."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import signal
 import threading
 import urllib.error
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,27 +22,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import (
-    ConfigError,
-    Deadline,
-    digest_interval,
-    guarded_body,
-    http_server,
-    port_number,
-    recover_after,
-    shutdown_grace,
-    start_scheduler,
-)
-from bot.ops import ops_routes, ops_server
-from bot.scheduler import Deliverer
-from bot.settings import Settings
-from bot.slack.app import OAuthNotSupported, build_app, build_deps, oauth_problem
-from bot.slack.digests import SlackDeliverer
+from bot.http import guarded_body
+from bot.logs import announce
+from bot.settings import ConfigError, Settings
+from bot.slack.app import OAuthNotSupported, build_app, oauth_problem
 from bot.slack.listeners.base import AFTER_RESPONSE, Deps
-from bot.slack.oauth import installation_store, oauth_enabled
-from bot.slack.recovery import recover
 from bot.slack.validate import payload_problem
-from bot.wiring import announce
 from handlers import Context
 
 log = logging.getLogger("cmmi_bot.slack")
@@ -66,7 +50,17 @@ def _signed(verifier: SignatureVerifier, body: str, request: Request) -> bool:
 
 
 def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_secret: str) -> Starlette:
-    """The ASGI application: POST /slack/events for Bolt, GET /healthz; with OAuth, GET /slack/install (the
+    """Slack's routes alone as an ASGI application, with GET /healthz and `extra_routes` (the tests serve it so)."""
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    routes = [*slack_routes(bolt_app, signing_secret=signing_secret), Route(HEALTH_PATH, healthz, methods=["GET"])]
+    return Starlette(routes=[*routes, *extra_routes])
+
+
+def slack_routes(bolt_app: App, *, signing_secret: str) -> list[BaseRoute]:
+    """Slack's routes: POST /slack/events for Bolt; with OAuth, GET /slack/install (the
     "Add to Slack" page) and GET /slack/oauth_redirect (Slack sends the installer back there) too.
 
     The signature is checked here first (401, as Bolt would), then the payload's shape: a signed request
@@ -98,10 +92,7 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
             response.background = BackgroundTask(asyncio.to_thread, _run_all, list(after))
         return response
 
-    async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    routes = [Route(EVENTS_PATH, slack_events, methods=["POST"]), Route(HEALTH_PATH, healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route(EVENTS_PATH, slack_events, methods=["POST"])]
     flow = bolt_app.oauth_flow
     if flow is not None:
         # The flow's store calls block on the database, and the callback on oauth.v2.access: in a worker thread.
@@ -115,7 +106,7 @@ def http_app(bolt_app: App, extra_routes: Sequence[BaseRoute] = (), *, signing_s
             Route(flow.install_path, install, methods=["GET"]),
             Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"]),
         ]
-    return Starlette(routes=[*routes, *extra_routes])
+    return routes
 
 
 def _reparsed(bolt_request: Any, text: str) -> Any:
@@ -145,28 +136,23 @@ def check_settings(settings: Settings, environ: Mapping[str, str] | None = None,
     problem = oauth_problem(settings, ctx, environ)
     if problem:
         raise SlackConfigError(problem)
-    oauth = oauth_enabled(settings)
-    if oauth and not settings["SLACK_SIGNING_SECRET"]:
+    oauth = settings.slack_oauth
+    if oauth and not settings.slack_signing_secret:
         raise SlackConfigError(
             "OAuth installation (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) runs in HTTP mode, which needs SLACK_SIGNING_SECRET "
             "to verify that requests come from Slack. Set SLACK_SIGNING_SECRET (Basic Information > App Credentials)."
         )
-    if oauth and settings["SLACK_BOT_TOKEN"]:
+    if oauth and settings.slack_bot_token:
         log.warning("SLACK_BOT_TOKEN is ignored with OAuth: each workspace's requests use the bot token it installed")
-    if not oauth and not settings["SLACK_BOT_TOKEN"]:
+    if not oauth and not settings.slack_bot_token:
         raise SlackConfigError(
             "SLACK_BOT_TOKEN is not set. Put the bot token (xoxb-...) in the environment or in .env; see README 'Connecting Slack'."
         )
-    if not settings["SLACK_APP_TOKEN"] and not settings["SLACK_SIGNING_SECRET"]:
+    if not settings.slack_app_token and not settings.slack_signing_secret:
         raise SlackConfigError(
             "HTTP mode needs SLACK_SIGNING_SECRET to verify that requests come from Slack; refusing to start without it. "
             "Set SLACK_SIGNING_SECRET (Basic Information > App Credentials), or set SLACK_APP_TOKEN to use Socket Mode."
         )
-    if not settings["SLACK_APP_TOKEN"] or "CMMI_HTTP_PORT" in settings.given:
-        port_number(settings["CMMI_HTTP_PORT"])
-    digest_interval(settings["CMMI_DIGEST_CHECK_SECONDS"])
-    shutdown_grace(settings)
-    recover_after(settings)
 
 
 def build_checked_app(settings: Settings, ctx: Context, *, deps: Deps | None = None) -> App:
@@ -180,54 +166,7 @@ def build_checked_app(settings: Settings, ctx: Context, *, deps: Deps | None = N
         # Bolt wraps auth.test's answer; the token itself is never in the message.
         raise SlackConfigError(f"Slack did not accept SLACK_BOT_TOKEN: {exc}") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise SlackConfigError(f"Could not reach the Slack Web API at {settings['SLACK_API_URL']}: {exc}") from None
-
-
-def serve(
-    settings: Settings,
-    ctx: Context,
-    extra_routes: Sequence[BaseRoute] = (),
-    deliverers: Mapping[str, Deliverer] | None = None,
-) -> int:
-    """Run the Slack app until SIGTERM or SIGINT: Socket Mode if SLACK_APP_TOKEN is set, else HTTP. Raises SlackConfigError.
-
-    extra_routes: Starlette routes or mounts served beside /slack/events (another transport, such as Teams) in HTTP mode.
-    deliverers: digest deliverers for other transports, beside Slack's own; the scheduler runs while serving, and also
-    finishes deliveries a stopped process left open. On a signal it stops taking requests, lets what is in flight finish
-    within CMMI_SHUTDOWN_GRACE_SECONDS, stops the scheduler and returns 0."""
-    deps = build_deps(settings, ctx)
-    app = build_checked_app(settings, ctx, deps=deps)
-    app_token = settings["SLACK_APP_TOKEN"]
-    if app_token and extra_routes:
-        raise SlackConfigError("Other transports need the HTTP server, but SLACK_APP_TOKEN selects Socket Mode. Unset it to serve both.")
-    grace, stale_after = shutdown_grace(settings), timedelta(seconds=recover_after(settings))
-    installations = installation_store(settings, ctx.store.engine) if oauth_enabled(settings) and ctx.store is not None else None
-    slack_digests = SlackDeliverer(app.client, installations)
-    scheduler = start_scheduler(
-        settings,
-        ctx,
-        {"slack": slack_digests, **(deliverers or {})},
-        also=lambda: recover(deps, slack_digests.client_for_workspace, stale_after=stale_after),
-    )
-    try:
-        if app_token:
-            with ops_server(settings, ctx):  # probes and metrics on CMMI_HTTP_PORT, when it is set
-                serve_socket_mode(app, app_token)
-        else:
-            host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
-            install = f"; install: {app.oauth_flow.install_path}" if app.oauth_flow is not None else ""
-            announce(f"Slack HTTP mode on http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{install}; Ctrl-C to stop)")
-            signing_secret = settings["SLACK_SIGNING_SECRET"]
-            routes = [*ops_routes(ctx), *extra_routes]
-            http_server(http_app(app, routes, signing_secret=signing_secret), host, port, grace=grace).run()
-    finally:
-        deadline = Deadline(grace)
-        deps.work.drain(deadline.left())
-        if scheduler is not None:
-            scheduler.stop()
-            scheduler.join(timeout=deadline.left())
-        log.info("stopped")
-    return 0
+        raise SlackConfigError(f"Could not reach the Slack Web API at {settings.slack_api_url}: {exc}") from None
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:

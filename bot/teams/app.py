@@ -20,7 +20,7 @@ def build_app(settings: Settings, ctx: Context) -> tuple[Any, CapturingAdapter]:
     """The SDK App with cmmi-bot's listeners, initialized (its messaging endpoint handler is in the returned adapter)."""
     adapter = CapturingAdapter()
     app = new_app(settings, adapter)
-    register(app, ctx, Admins.parse(settings["CMMI_ADMINS"]))
+    register(app, ctx, settings.admins)
     # initialize() only wires the endpoint and JWT validation; it does no I/O, so a private event loop will do.
     asyncio.run(app.initialize())
     return app, adapter

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.scheduler import ChannelGone, Deliverer
 from bot.settings import Settings
-from bot.teams import render, teams_configured
+from bot.teams import render
 from handlers import Reply
 from store import Store, Subscription
 
@@ -49,7 +49,8 @@ class TeamsDeliverer:
             self.loop.close()
 
     async def _post(self, address: dict[str, Any], activity: dict[str, Any], conversation_id: str | None = None) -> str:
-        from microsoft_teams.api import Account, ConversationAccount, MessageActivityInput
+        from microsoft_teams.api import Account, ConversationAccount
+        from microsoft_teams.api.activities.message import MessageActivityInput  # the package's star re-export hides it from mypy
 
         conversation_id = conversation_id or address["conversationId"]
         message = MessageActivityInput.model_validate(activity)
@@ -87,7 +88,7 @@ class TeamsDeliverer:
 def teams_deliverer(settings: Settings, store: Store | None = None) -> Deliverer | None:
     """The deliverer for Teams subscriptions, or None when Teams is not configured here. `store`: where contributors'
     names are looked up."""
-    if not teams_configured(settings):
+    if not settings.teams_configured:
         return None
     from bot.teams.sdk import new_app
 

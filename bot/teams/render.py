@@ -288,7 +288,8 @@ def form_button(form: Form, typed: str) -> tuple[Action, ...]:
     its canonical spelling), whichever a dialog button may carry."""
     practice = form.named("practice")
     key = practice.value if practice is not None and practice.value else ""
-    derived = {Kind.LOG_EVIDENCE: f"evidence form {key}".strip(), Kind.RATE: f"rate form {key}"}.get(form.id, "")
+    by_kind: dict[str, str] = {Kind.LOG_EVIDENCE: f"evidence form {key}".strip(), Kind.RATE: f"rate form {key}"}
+    derived = by_kind.get(form.id, "")
     for command in (" ".join(typed.split()), derived):
         kind = next((k for k in (form.id, *sorted(DIALOG_KINDS)) if permits(k, command)), None)
         if kind is not None:

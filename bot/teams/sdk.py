@@ -7,7 +7,6 @@ import warnings
 from typing import Any
 
 from bot.settings import Settings
-from bot.teams import no_auth
 
 _PREVIEW = r".* is in preview and may change in the future"
 _BOT_CLIENT = r"The bot client is deprecated"
@@ -51,10 +50,10 @@ def new_app(settings: Settings, adapter: CapturingAdapter | None = None) -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_BOT_CLIENT, category=DeprecationWarning)
         return App(
-            client_id=settings["CLIENT_ID"] or None,
-            client_secret=settings["CLIENT_SECRET"] or None,
-            tenant_id=settings["TENANT_ID"] or None,
-            dangerously_allow_unauthenticated_requests=no_auth(settings),
+            client_id=settings.teams_client_id or None,
+            client_secret=settings.teams_client_secret or None,
+            tenant_id=settings.teams_tenant_id or None,
+            dangerously_allow_unauthenticated_requests=settings.teams_no_auth,
             http_server_adapter=adapter or CapturingAdapter(),
             state=False,
         )

@@ -1,4 +1,5 @@
-"""Serve the Teams messaging endpoint: POST /api/messages as Starlette routes (beside Slack's, or alone with /healthz)."""
+"""What is Teams' in serving: the messaging endpoint (POST /api/messages) as routes for bot/server.py's one app, and the
+maintenance step that finishes Teams deliveries a stopped process left open."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http import Deadline, guarded_body, http_server, port_number, recover_after, shutdown_grace, start_scheduler
-from bot.ops import ops_routes
-from bot.scheduler import SchedulerThread
+from bot.http import guarded_body
+from bot.logs import announce
 from bot.settings import Settings
-from bot.teams import check_settings, no_auth
-from bot.wiring import announce
+from bot.teams import check_settings
 from handlers import Context
 
 log = logging.getLogger("cmmi_bot.teams")
@@ -50,7 +49,7 @@ def teams_routes(settings: Settings, ctx: Context) -> list[BaseRoute]:
     from pydantic import ValidationError
 
     sdk_handler = adapter.routes[app.server.messaging_endpoint]
-    if no_auth(settings):
+    if settings.teams_no_auth:
         log.warning(NO_AUTH_WARNING, MESSAGES_PATH)
         announce("WARNING: " + NO_AUTH_WARNING % MESSAGES_PATH)
 
@@ -95,32 +94,7 @@ def teams_recovery(settings: Settings, ctx: Context, poster: Any = None) -> Call
     from bot.teams.recovery import recover
     from bot.teams.sdk import new_app
 
-    stale_after = timedelta(seconds=recover_after(settings))
+    stale_after = timedelta(seconds=settings.recover_after)
     deps = Deps(ctx=ctx, deliveries=Deliveries(ctx))
     poster = poster or TeamsDeliverer(new_app(settings), ctx.store)
     return lambda: recover(deps, poster, stale_after=stale_after)
-
-
-def start_teams_recovery(settings: Settings, ctx: Context, poster: Any = None) -> SchedulerThread | None:
-    """Teams' maintenance loop beside another transport's server (Slack's loop finishes only Slack's deliveries)."""
-    return start_scheduler(settings, ctx, {}, also=teams_recovery(settings, ctx, poster))
-
-
-def serve_teams(settings: Settings, ctx: Context, deliverers: dict | None = None) -> int:
-    """Run the Teams endpoint alone (Slack not configured) until interrupted, checking for due digests and finishing
-    deliveries a stopped process left open every CMMI_DIGEST_CHECK_SECONDS.
-    Raises TeamsConfigError."""
-    host, port = settings["CMMI_HTTP_HOST"], port_number(settings["CMMI_HTTP_PORT"])
-    grace = shutdown_grace(settings)
-    recover_after(settings)  # a bad value is refused before anything starts
-    app = http_app([*ops_routes(ctx), *teams_routes(settings, ctx)])
-    deliverers = deliverers or {}
-    scheduler = start_scheduler(settings, ctx, deliverers, also=teams_recovery(settings, ctx, deliverers.get("teams")))
-    announce(f"Teams on http://{host}:{port}{MESSAGES_PATH} (health: {HEALTH_PATH}; Ctrl-C to stop)")
-    try:
-        http_server(app, host, port, grace=grace).run()  # on SIGTERM: stops accepting, finishes requests in flight
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
-            scheduler.join(timeout=Deadline(grace).left())
-    return 0

@@ -171,7 +171,7 @@ def evidence_examples(element: Element, model: Model) -> Reply:
             actions=steps[:1],
         )
     goals = element.goals if isinstance(element, ProcessArea) else (element,)
-    items = tuple(f"{p.id} {p.title}: {_evidence_line(p)}" for goal in goals for p in goal.practices)  # type: ignore[attr-defined]
+    items = tuple(f"{p.id} {p.title}: {_evidence_line(p)}" for goal in goals for p in goal.practices)
     return Reply(
         text=f"Evidence for {element.id} {element.title}",
         sections=(Section(title=f"Evidence for {element.id} {element.title}", items=items), how),

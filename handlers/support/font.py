@@ -101,12 +101,14 @@ def _rasterise(size: int) -> str:
     from PIL import Image, ImageDraw, ImageFont
 
     face = ImageFont.load_default(size=size)
+    assert isinstance(face, ImageFont.FreeTypeFont)  # with a size, Pillow gives its scalable font (needs FreeType)
     ascent, descent = face.getmetrics()
     line_height = ascent + descent
     chars = [chr(c) for c in range(32, 127)] + list(_EXTRA)
     head, masks = [], []
     for ch in chars:
-        left, _, right, _ = face.getbbox(ch, anchor="la")
+        # Typed as floats, but FreeType's boxes are whole pixels (the glyph table packs them as integers).
+        left, _, right, _ = (int(edge) for edge in face.getbbox(ch, anchor="la"))
         width = max(1, right - left)
         image = Image.new("L", (width, line_height), 0)
         ImageDraw.Draw(image).text((-left, 0), ch, font=face, fill=255, anchor="la")

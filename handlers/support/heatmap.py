@@ -1,6 +1,6 @@
 """The readiness heatmap: process areas x work groups as a PNG, coloured by characterization or, unrated, by coverage.
 
-A cell is a work group's characterization of a process area: the practice roll-up rule (handlers.rollup)
+A cell is a work group's characterization of a process area: the practice roll-up rule (handlers.support.rollup)
 applied over the work group's ratings of the process area's practices in scope. Where any of them is
 unrated, the cell shows evidence coverage instead, on a graded scale, with "covered/total" in it.
 layout_heatmap() places everything; render_heatmap() paints that layout. Tests read cell geometry from the layout.
@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from handlers import rollup
-from handlers.readiness import Readiness
-from handlers.support import palette
+from handlers.support import palette, rollup
 from handlers.support.font import Font, font
+from handlers.support.readiness import Readiness
 
 MIN_WIDTH = 600
 MARGIN = 20

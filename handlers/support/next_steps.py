@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from handlers.core import Action, Context, Link, Reply, Request, Section
 from handlers.support import actions
-from index import Answer
+from index import Answer, Intent
 from model_data import GenericPractice, Goal, Practice
 from store import StoreUnavailable
 
@@ -19,7 +19,7 @@ def element_actions(ctx: Context, element_id: str) -> tuple[Action, ...]:
     if isinstance(element, Goal):
         return actions.for_goal(element.id, element.pa)
     if isinstance(element, GenericPractice):
-        return (actions.Action(actions.Kind.SHOW, f"Goal {element.goal_id}", f"ask {element.goal_id}"),)
+        return (Action(actions.Kind.SHOW, f"Goal {element.goal_id}", f"ask {element.goal_id}"),)
     return ()
 
 
@@ -51,17 +51,17 @@ def team_section(ctx: Context, request: Request, practice_key: str) -> Section |
 
 def decorate(ctx: Context, request: Request, answer: Answer, reply: Reply) -> Reply:
     """Add the next steps to an answer. Only real answers are worth sharing (not "nothing found" or "did you mean")."""
-    if not answer.hits or answer.intent in ("none", "empty"):
+    if not answer.hits or answer.intent in (Intent.NONE, Intent.EMPTY):
         return reply
     found: list[Action] = []
     sections = list(reply.sections)
-    if answer.intent != "list":
+    if answer.intent != Intent.LIST:
         first = answer.hits[0].id
         found += element_actions(ctx, first)
         if isinstance(ctx.model.elements[first], Practice):
             team = team_section(ctx, request, first)
             if team is not None:
                 sections.insert(1, team)
-    if answer.intent == "search":  # in people's own words: was it the right element?
+    if answer.intent == Intent.SEARCH:  # in people's own words: was it the right element?
         found += actions.feedback(answer.question)
     return replace(reply, sections=tuple(sections), actions=(*reply.actions, *found), shareable=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import rollup
+from handlers.support import rollup
 
 # RGB hex without '#'. FI green, LI light green, PI amber, NI red, NY grey; team judgement (FI/LI mixed with PI/NI) lavender.
 RATING_COLOURS: dict[str, str] = {

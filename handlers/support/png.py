@@ -50,11 +50,12 @@ class Canvas:
     def _mask(self, text: str, font: Font, upright: bool) -> tuple[int, int, bytes]:
         key = (text, font.size, upright)
         if key not in self._masks:
-            width, height, alpha = font.mask(text)
+            width, height, mask = font.mask(text)
+            alpha = bytes(mask)
             if upright:  # column x of the line becomes row (width - 1 - x)
                 alpha = bytes(alpha[y * width + x] for x in range(width - 1, -1, -1) for y in range(height))
                 width, height = height, width
-            self._masks[key] = (width, height, bytes(alpha))
+            self._masks[key] = (width, height, alpha)
         return self._masks[key]
 
     def png(self) -> bytes:

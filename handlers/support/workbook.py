@@ -13,12 +13,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
 
-from handlers import rollup
-from handlers.readiness import Readiness, Snapshot, Target
-from handlers.support import palette
+from handlers.support import palette, rollup
 from handlers.support.cells import cell
+from handlers.support.readiness import Readiness, Snapshot, Target
 from handlers.support.review import CURRENT, DUE_SOON, NEEDS_REVIEW, review_by, review_status
 from model_data import Model
 from store import AuditItem, AuditRecord, EvidenceItem
@@ -58,9 +56,13 @@ def matrix_value(rating: str | None, count: int) -> str:
     return f"{rating} · {items_label(count)}" if rating else items_label(count)
 
 
+Value = str | int | float | date | datetime | None
+# What a worksheet cell holds: a value, or a value with its style.
+
+
 @dataclass
 class _Cell:
-    value: Any
+    value: Value
     fill: str | None = None  # RGB hex
     bold: bool = False
     colour: str | None = None  # font colour
@@ -75,9 +77,12 @@ class _Sheet:
     title: str
     header_row: int  # 1-based row of the column headings (0: none)
     freeze: str
-    widths: dict[int, float] = field(default_factory=dict)  # set where content alone would mislead
-    rows: list[list[Any]] = field(default_factory=list)
+    widths: Mapping[int, float] = field(default_factory=dict)  # set where content alone would mislead
+    rows: list[list[Entry]] = field(default_factory=list)
     filter_rows: int = 0  # rows under the header the auto-filter covers
+
+
+Entry = Value | _Cell
 
 
 def build_workbook(
@@ -111,11 +116,11 @@ def build_workbook(
 # ---- sheets, as plain rows ------------------------------------------------------------------------
 
 
-def _header(names: Sequence[str]) -> list[Any]:
+def _header(names: Sequence[str]) -> list[Entry]:
     return [_Cell(n, fill="D9D9D9", bold=True) for n in names]
 
 
-def _coverage(covered: int, total: int) -> list[Any]:
+def _coverage(covered: int, total: int) -> list[Entry]:
     return [f"{covered}/{total}", _Cell(covered / total if total else 0.0, number_format="0%")]
 
 
@@ -178,7 +183,7 @@ def _matrix(readiness: Readiness) -> _Sheet:
     sheet = _Sheet("Matrix", header_row=1, freeze="F2", widths=widths)
     sheet.rows.append(_header([*MATRIX_FIXED, *(text(g.name) for g in groups)]))
     for p in readiness.practices:
-        row: list[Any] = [p.pa, p.goal_key, p.key, p.title, _rollup_cell(readiness.practice_rollup(p.key))]
+        row: list[Entry] = [p.pa, p.goal_key, p.key, p.title, _rollup_cell(readiness.practice_rollup(p.key))]
         for g in groups:
             rating, count = readiness.rating(g, p.key), readiness.counts.get((g.id, p.key), 0)
             flagged = count == 0
@@ -242,7 +247,7 @@ def _naive_utc(moment: datetime) -> datetime:
 # ---- writing ----------------------------------------------------------------------------------------
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Entry) -> str:
     """Roughly what a spreadsheet displays for a value, to size its column."""
     value = value.value if isinstance(value, _Cell) else value
     if isinstance(value, datetime):
@@ -288,11 +293,11 @@ def _write(sheets: list[_Sheet], today: date) -> bytes:
     for spec in sheets:
         ws = book.create_sheet(spec.title)
         columns = max((len(r) for r in spec.rows), default=1)
-        for c in range(1, columns + 1):
-            ws.column_dimensions[get_column_letter(c)].width = _width(spec, c)
+        for column in range(1, columns + 1):
+            ws.column_dimensions[get_column_letter(column)].width = _width(spec, column)
         ws.freeze_panes = spec.freeze
         for row in spec.rows:
-            out = []
+            out: list[object] = []
             for value in row:
                 if not isinstance(value, _Cell):
                     out.append(value)

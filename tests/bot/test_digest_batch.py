@@ -12,7 +12,7 @@ from bot.scheduler import run_due
 from handlers import Context, Reply
 from handlers import digest as digest_module
 from handlers.digest import OLDEST, DigestFacts, DigestScope, build_digest
-from handlers.readiness import Snapshot
+from handlers.support.readiness import Snapshot
 from store import Store, Subscription
 from tests.conftest import Clock
 

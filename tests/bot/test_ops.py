@@ -18,9 +18,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from bot import edge, ops
+from bot import server as bot_server
 from bot.http import http_server
+from bot.logs import log_handler
 from bot.settings import load_settings
-from bot.wiring import log_handler
+from bot.wiring import Runtime
 from bot.work import Work
 from handlers import Context, Request
 from store import Store, make_engine
@@ -222,8 +224,6 @@ def test_socket_mode_serves_the_probes_and_metrics_on_cmmi_http_port_when_it_is_
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack import server
-
     sys.path.insert(0, str(Path(__file__).parent / "slack"))
     from fake_slack import FakeSlack
 
@@ -247,12 +247,12 @@ def test_socket_mode_serves_the_probes_and_metrics_on_cmmi_http_port_when_it_is_
             {"SLACK_BOT_TOKEN": "xoxb-ops-test", "SLACK_APP_TOKEN": "xapp-ops-test", "SLACK_API_URL": fake.api_url,
              "CMMI_HTTP_HOST": "127.0.0.1", "CMMI_HTTP_PORT": str(port), "CMMI_DIGEST_CHECK_SECONDS": "0"}
         )  # fmt: skip
-        assert server.serve(settings, db_ctx) == 0
+        assert bot_server.serve(Runtime(settings, db_ctx)) == 0
     assert seen == [(200, "ok"), (200, "ready"), 200]
     with pytest.raises(OSError):  # stopped with the bot
         get(f"http://127.0.0.1:{port}/healthz")
 
 
 def test_without_cmmi_http_port_socket_mode_opens_no_port(ctx: Context) -> None:
-    with ops.ops_server(load_settings({}), ctx) as server:
+    with bot_server.ops_server(load_settings({}), ctx) as server:
         assert server is None

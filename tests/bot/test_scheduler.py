@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from bot.scheduler import STALE_CLAIM, ChannelGone, SchedulerThread, run_due
 from handlers import Context, Reply, Request, dispatch
-from handlers.schedule import Weekly
+from handlers.support.schedule import Weekly
 from store import Subscription
 from store.schema import AuditEntry, DigestSubscription
 from tests.conftest import Clock

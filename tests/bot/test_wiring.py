@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from bot.wiring import DropQueryStrings, RedactSecrets, redact
+from bot.logs import DropQueryStrings, RedactSecrets, redact
 from store import make_engine
 
 NOTE = "what-they-typed-K7p"

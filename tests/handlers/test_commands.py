@@ -8,7 +8,7 @@ import io
 import pytest
 
 from handlers import Context, Reply, Request, UserError, dispatch, plain
-from handlers.readiness import Target, practices_in_scope
+from handlers.support.readiness import Target, practices_in_scope
 from store import Store
 from tests.conftest import Clock
 

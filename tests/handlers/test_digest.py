@@ -39,6 +39,13 @@ def test_subscribe_show_and_off(db_ctx: Context) -> None:
         say(db_ctx, "digest off")
 
 
+def test_a_flag_alone_means_digest_on_with_it(db_ctx: Context) -> None:
+    """'digest --chart' reads as 'digest on --chart': the flag is kept, not dropped with the verb it stands for."""
+    assert "one line in quiet weeks, with the readiness chart" in say(db_ctx, "digest --chart").text
+    assert "full report even in quiet weeks, with the readiness chart" in say(db_ctx, "digest --FULL --chart").text
+    assert "full report even in quiet weeks)" in say(db_ctx, "digest --full monday").text
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

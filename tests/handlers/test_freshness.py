@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from handlers import Context, Reply, Request, UserError, dispatch
 from handlers.digest import DigestScope, build_digest
-from handlers.readiness import Readiness, Snapshot, Target
 from handlers.support import palette
 from handlers.support.actions import Kind, permits
 from handlers.support.heatmap import layout_heatmap
+from handlers.support.readiness import Readiness, Snapshot, Target
 from handlers.support.review import first_base_due_on_or_after, review_by
 from store.schema import AuditEntry
 from tests.conftest import Clock

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image, ImageChops
 
-from handlers import Context, Request, dispatch, rollup
-from handlers.readiness import Readiness, Snapshot, Target, practices_in_scope
-from handlers.support import palette
+from handlers import Context, Request, dispatch
+from handlers.support import palette, rollup
 from handlers.support.font import font
 from handlers.support.heatmap import MAX_COLUMN_LABEL, MIN_WIDTH, HeatmapLayout, layout_heatmap, render_heatmap
+from handlers.support.readiness import Readiness, Snapshot, Target, practices_in_scope
 from tests.conftest import ROOT, Clock
 
 pytestmark = pytest.mark.calendar  # the chart's date comes from the injected clock
@@ -208,7 +208,7 @@ def test_rendering_needs_no_imaging_library() -> None:
     code = (
         "import sys; sys.modules['PIL'] = None\n"
         "from datetime import date\n"
-        "from handlers.readiness import Readiness, Snapshot, Target\n"
+        "from handlers.support.readiness import Readiness, Snapshot, Target\n"
         "from handlers.support.heatmap import render_heatmap\n"
         "from model_data import load_model\n"
         "from store import Group\n"

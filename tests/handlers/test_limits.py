@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from handlers import Context, Reply, Request, UserError, dispatch
-from handlers.args import MAX_GROUP_KEY, MAX_GROUP_NAME, MAX_ID, check_group_name, check_note, parse_link
 from handlers.evidence import add_evidence
+from handlers.support.parse import MAX_GROUP_KEY, MAX_GROUP_NAME, MAX_ID, check_group_name, check_note, parse_link
 from store import MAX_ROW_ID, Store
 from store.schema import ChannelBinding, DigestSubscription, WorkGroup
 
@@ -100,7 +100,7 @@ def test_an_empty_id_is_refused(db_ctx: Context, which: str, label: str) -> None
 
 def test_the_modal_path_checks_ids_too(desk: Context) -> None:
     """The Slack modal stores through add_evidence without dispatch; it gets the same boundary check."""
-    from handlers.args import resolve_practice
+    from handlers.support.lookup import resolve_practice
 
     practice = resolve_practice(desk, ["WMC.SP1.6"], None, "usage")[0]
     group = desk.store.groups.find(workspace_id="W1", name="Service Desk")

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from handlers import Context, UserError
-from handlers.args import resolve_practice
+from handlers.support.lookup import resolve_practice
 
 
 class _NoShortcut(dict):

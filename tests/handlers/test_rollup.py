@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers import rollup as r
+from handlers.support import rollup as r
 
 pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from handlers import Context, Reply, Request, UserError, dispatch
-from handlers.readiness import Readiness, Snapshot, Target
 from handlers.support import palette
+from handlers.support.readiness import Readiness, Snapshot, Target
 from handlers.support.review import CURRENT, DUE_SOON, NEEDS_REVIEW, review_by, review_status
 from handlers.support.workbook import EVIDENCE_HEADER, MATRIX_FIXED, build_workbook
 from store import Store

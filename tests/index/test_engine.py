@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from index import ModelIndex
+from index import Intent, ModelIndex
 from index.understand import weigh_the_ask
 from model_data import Model
 
@@ -20,6 +22,23 @@ def test_id_lookup_first(index: ModelIndex, text: str) -> None:
     assert answer.hits[0].id == "WMC.SP1.6"
     # related elements follow: its goal and its process area
     assert [h.id for h in answer.hits[1:3]] == ["WMC.SG1", "WMC"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("WMC.SP1.6", Intent.LOOKUP),
+        ("practices of IRP", Intent.LIST),
+        ("how do we track customer requests?", Intent.SEARCH),
+        ("WMC.SP9.9", Intent.NONE),
+        ("   ", Intent.EMPTY),
+    ],
+)
+def test_intent_is_named_and_reads_as_its_word(index: ModelIndex, text: str, intent: Intent) -> None:
+    answer = index.search(text)
+    assert answer.intent is intent
+    # what printed or serialised the plain word before prints the same word now
+    assert f"{answer.intent}" == intent.value and json.dumps([answer.intent]) == json.dumps([intent.value])
 
 
 def test_dev_alias_is_explained(index: ModelIndex) -> None:

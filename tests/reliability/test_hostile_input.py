@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.slack import render as slack_render
 from bot.teams import render as teams_render
 from handlers import Context, Reply, Request, UserError, dispatch
-from handlers.args import split_words, take_options
+from handlers.support.parse import split_words, take_options
 from index import ModelIndex
 from index.understand import clean
 from store import Store

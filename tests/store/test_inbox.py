@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.http import start_scheduler
+from bot.server import start_scheduler
 from bot.settings import load_settings
 from handlers import Context
 from store import Store

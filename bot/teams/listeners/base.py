@@ -146,7 +146,8 @@ async def in_thread(fn: Any, *args: Any) -> Any:
 
 async def post(api: Any, address: Mapping[str, Any], conversation_id: str, message: dict[str, Any]) -> str:
     """Post a message to a conversation other than the current one (a channel's top level, a new personal chat)."""
-    from microsoft_teams.api import Account, ConversationAccount, MessageActivityInput
+    from microsoft_teams.api import Account, ConversationAccount
+    from microsoft_teams.api.activities.message import MessageActivityInput  # the package's star re-export hides it from mypy
 
     outgoing = MessageActivityInput.model_validate(message)
     outgoing.from_ = Account(id=address.get("botId") or "", name=address.get("botName") or None)
@@ -157,6 +158,6 @@ async def post(api: Any, address: Mapping[str, Any], conversation_id: str, messa
 
 async def send(activity_ctx: Any, message: dict[str, Any]) -> None:
     """Answer in the conversation (and thread) the activity came from."""
-    from microsoft_teams.api import MessageActivityInput
+    from microsoft_teams.api.activities.message import MessageActivityInput  # the package's star re-export hides it from mypy
 
     await activity_ctx.send(MessageActivityInput.model_validate(message))

@@ -26,7 +26,7 @@ from bot.teams.listeners.base import (
     run,
     send,
 )
-from handlers import UNAVAILABLE, Choice, Context, Form, FormError, Reply, Request, UserError, dispatch
+from handlers import UNAVAILABLE, Choice, Context, Form, FormError, Reply, Request, UserError, dispatch, plain
 from handlers.support.actions import permits
 from index.picker import practice_choices
 from store import StoreUnavailable
@@ -56,8 +56,8 @@ def opened(deps: Deps, request: Request, outcome: edge.Outcome, about: str = "",
     if outcome.reply is not None and outcome.reply.form is not None:
         return dialog_for(deps, outcome.reply.form, about, excerpt)
     if outcome.reply is not None:
-        return dialogs.say_in_dialog(outcome.reply.text)
-    return dialogs.say_in_dialog(outcome.notice or "")
+        return dialogs.say_in_dialog(plain(outcome.reply.text))  # a dialog's message is plain text
+    return dialogs.say_in_dialog(plain(outcome.notice or ""))
 
 
 async def on_dialog_open(deps: Deps, activity_ctx: Any) -> dict[str, Any]:

@@ -48,7 +48,8 @@ async def offer(deps: Deps, activity_ctx: Any, activity: dict[str, Any], request
 async def _to_personal_chat(activity_ctx: Any, activity: dict[str, Any], request: Request, reply: Reply) -> bool:
     """Open (or find) the person's personal chat with the bot and offer the files there. False when Teams will not (the
     app is not installed for the person, say): the person then gets a button that opens that chat."""
-    from microsoft_teams.api import Account, CreateConversationParams
+    from microsoft_teams.api import Account
+    from microsoft_teams.api.clients.conversation import CreateConversationParams  # hidden from mypy by a star re-export
 
     address = request.address or {}
     teams_user = str((activity.get("from") or {}).get("id") or "")
@@ -108,14 +109,20 @@ def upload(url: str, content: bytes) -> None:
     response.raise_for_status()
 
 
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object from an activity, or {} when it is anything else (missing, a string, a list)."""
+    return value if isinstance(value, dict) else {}
+
+
 async def on_file_consent(deps: Deps, activity_ctx: Any) -> None:
     """The person's answer to a FileConsentCard: decline is said; accept makes the file again, uploads it, posts its card."""
     activity = dump(activity_ctx.activity)
-    value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
-    context = value.get("context") if isinstance(value.get("context"), dict) else {}
-    upload_info = value.get("uploadInfo") if isinstance(value.get("uploadInfo"), dict) else {}
+    value = _object(activity.get("value"))
+    context = _object(value.get("context"))
+    upload_info = _object(value.get("uploadInfo"))
     name = str(upload_info.get("name") or "the file")
-    command = context.get("command") if isinstance(context.get("command"), str) else "export"
+    command = context.get("command")
+    command = command if isinstance(command, str) else "export"
     request = convert.request_for(activity, command, via="action")
     key = delivery_key(activity)
     recorded = await in_thread(receive, deps, key, request, "file")

@@ -16,6 +16,8 @@ from conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender
 from fake_slack import FakeSlack
 
 from bot import cli, console
+from bot.settings import load_settings
+from bot.wiring import Runtime
 from handlers import Context
 
 SLACK_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "CMMI_HTTP_HOST", "CMMI_HTTP_PORT")
@@ -106,7 +108,7 @@ def test_run_is_the_console_without_slack_credentials(ctx: Context, monkeypatch:
     chosen: list[str] = []
     monkeypatch.setattr(console, "run", lambda ctx: chosen.append("console") or 0)  # imported by cmd_run when it runs
     monkeypatch.setattr(cli, "cmd_serve", lambda args, ctx: chosen.append("slack") or 0)
-    assert cli.cmd_run(argparse.Namespace(), ctx) == 0
+    assert cli.cmd_run(argparse.Namespace(), Runtime(load_settings(), ctx)) == 0  # the runtime reads the environment once
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test-not-a-real-token")
-    assert cli.cmd_run(argparse.Namespace(), ctx) == 0
+    assert cli.cmd_run(argparse.Namespace(), Runtime(load_settings(), ctx)) == 0
     assert chosen == ["console", "slack"]

@@ -16,12 +16,13 @@ from slack_sdk.errors import SlackApiError
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from bot.http import ConfigError
+from bot import server as bot_server
 from bot.scheduler import STALE_CLAIM, ChannelGone, run_due
-from bot.settings import load_settings
+from bot.settings import ConfigError, load_settings
 from bot.slack import server
 from bot.slack.app import build_client
 from bot.slack.digests import EVENT_TYPE, SlackDeliverer, slack_deliverer
+from bot.wiring import Runtime, build_deliverers
 from handlers import Context, Reply, Section
 from index import ModelIndex
 from model_data import Model
@@ -201,13 +202,13 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
     )
     clock.now = datetime.now(UTC)
     servers = []
-    real_http_server = server.http_server
+    real_http_server = bot_server.http_server
 
     def capture(app, host, port, **options):
         servers.append(real_http_server(app, host, port, **options))
         return servers[-1]
 
-    monkeypatch.setattr(server, "http_server", capture)
+    monkeypatch.setattr(bot_server, "http_server", capture)
 
     async def extra(request):
         return PlainTextResponse("extra ok")
@@ -223,10 +224,9 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
         def already_delivered(self, sub, period, since):
             return None
 
+    runtime = Runtime(settings, store_ctx, {**build_deliverers(settings, store_ctx), "teams": Other()})
     result = []
-    thread = threading.Thread(
-        target=lambda: result.append(server.serve(settings, store_ctx, [Route("/extra", extra)], {"teams": Other()})), daemon=True
-    )
+    thread = threading.Thread(target=lambda: result.append(bot_server.serve(runtime, [Route("/extra", extra)])), daemon=True)
     thread.start()
     try:
         [post] = fake.wait_for("chat.postMessage", timeout=15)
@@ -251,7 +251,7 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
 
 
 def test_the_digest_check_setting_is_validated_and_zero_turns_it_off(store_ctx: Context, fake: FakeSlack) -> None:
-    assert server.start_scheduler(slack_settings(fake.api_url, CMMI_DIGEST_CHECK_SECONDS="0"), store_ctx, {}) is None
+    assert bot_server.start_scheduler(slack_settings(fake.api_url, CMMI_DIGEST_CHECK_SECONDS="0"), store_ctx, {}) is None
     for bad in ("soon", "-1", "nan"):
         with pytest.raises(ConfigError, match="CMMI_DIGEST_CHECK_SECONDS"):
             server.check_settings(slack_settings(fake.api_url, CMMI_DIGEST_CHECK_SECONDS=bad))

@@ -23,7 +23,7 @@ from test_slack_convert import manifest_list
 
 from bot.settings import Settings, load_settings
 from bot.slack import app as slack_app
-from bot.slack import server, slack_configured
+from bot.slack import server
 from bot.slack.app import build_app, build_client
 from bot.slack.digests import NotInstalled, SlackDeliverer, slack_deliverer
 from bot.slack.oauth import BOT_SCOPES, installation_store
@@ -172,7 +172,7 @@ def test_serve_checks_say_what_oauth_needs(ctx: Context, model: Model, index: Mo
     upgrade(engine)
     with_db = Context(model=model, index=index, store=Store(engine))
     settings = oauth_settings(fake.api_url)
-    assert slack_configured(settings) and slack_configured(oauth_settings(fake.api_url, SLACK_SIGNING_SECRET=""))
+    assert settings.slack_configured and oauth_settings(fake.api_url, SLACK_SIGNING_SECRET="").slack_configured
     server.check_settings(settings, {}, with_db)  # no SLACK_BOT_TOKEN needed
     assert server.build_checked_app(settings, with_db).oauth_flow is not None
     assert not fake.calls("auth.test")  # no single token to check at start-up

@@ -10,9 +10,12 @@ import pytest
 from conftest import BOT_TOKEN, SlackSender, slack_settings
 from fake_slack import FakeSlack
 
-from bot.http import MAX_BODY_BYTES, ConfigError
+from bot import server as bot_server
+from bot.http import MAX_BODY_BYTES
+from bot.settings import ConfigError, Settings
 from bot.slack import server
 from bot.slack.app import api_base_url, build_app
+from bot.wiring import Runtime
 from handlers import Context
 
 
@@ -42,6 +45,10 @@ def test_unverified_requests_get_401_and_do_nothing(slack: SlackSender, fake_sla
         sent = slack.post(body.replace("WMC.SP1.6", "GP2.8"), form, signature=signature)
     assert sent.status == 401
     assert_nothing_happened(fake_slack)
+
+
+def serve(settings: Settings, ctx: Context) -> int:
+    return bot_server.serve(Runtime(settings, ctx))
 
 
 def test_a_forged_event_does_not_use_up_its_event_id(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -84,21 +91,21 @@ def test_the_web_api_client_follows_slack_api_url(ctx: Context, url: str) -> Non
 def test_http_mode_refuses_to_start_without_a_signing_secret(ctx: Context) -> None:
     settings = slack_settings("http://127.0.0.1:9/api/", SLACK_SIGNING_SECRET="")
     with pytest.raises(server.SlackConfigError, match="HTTP mode needs SLACK_SIGNING_SECRET"):
-        server.serve(settings, ctx)
+        serve(settings, ctx)
 
 
 def test_serve_refuses_without_a_bot_token_or_with_a_bad_port(ctx: Context) -> None:
     with pytest.raises(server.SlackConfigError, match="SLACK_BOT_TOKEN is not set"):
-        server.serve(slack_settings("http://127.0.0.1:9/api/", SLACK_BOT_TOKEN=""), ctx)
+        serve(slack_settings("http://127.0.0.1:9/api/", SLACK_BOT_TOKEN=""), ctx)
     with pytest.raises(ConfigError, match="CMMI_HTTP_PORT must be a port number"):
-        server.serve(slack_settings("http://127.0.0.1:9/api/", CMMI_HTTP_PORT="http"), ctx)
+        serve(slack_settings("http://127.0.0.1:9/api/", CMMI_HTTP_PORT="http"), ctx)
 
 
 def test_a_rejected_bot_token_is_a_clear_error(ctx: Context) -> None:
     with FakeSlack() as fake:
         fake.refuse("auth.test", "invalid_auth")
         with pytest.raises(server.SlackConfigError, match="Slack did not accept SLACK_BOT_TOKEN") as raised:
-            server.serve(slack_settings(fake.api_url), ctx)
+            serve(slack_settings(fake.api_url), ctx)
         assert BOT_TOKEN not in str(raised.value)
 
 
@@ -107,7 +114,7 @@ def test_unreachable_slack_is_a_clear_error(ctx: Context) -> None:
         url = fake.api_url
     # the fake has stopped: nothing listens there now
     with pytest.raises(server.SlackConfigError, match="Could not reach the Slack Web API"):
-        server.serve(slack_settings(url), ctx)
+        serve(slack_settings(url), ctx)
 
 
 def test_socket_mode_when_an_app_token_is_set_until_sigterm(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,7 +130,7 @@ def test_socket_mode_when_an_app_token_is_set_until_sigterm(ctx: Context, monkey
     monkeypatch.setattr(SocketModeHandler, "close", lambda self: closed.append(True))
     with FakeSlack() as fake:
         settings = slack_settings(fake.api_url, SLACK_SIGNING_SECRET="", SLACK_APP_TOKEN="xapp-test-not-a-real-token")
-        assert server.serve(settings, ctx) == 0  # a clean exit: SIGTERM was handled, not fatal
+        assert serve(settings, ctx) == 0  # a clean exit: SIGTERM was handled, not fatal
     assert started == [("xapp-test-not-a-real-token", fake.api_url)]  # no signing secret needed; same Web API URL
     assert closed == [True]
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
@@ -135,7 +142,6 @@ def test_socket_mode_when_an_app_token_is_set_until_sigterm(ctx: Context, monkey
 )
 def test_slack_is_configured_with_a_bot_token_and_a_way_in(bot: str, app: str, secret: str, expected: bool) -> None:
     from bot.settings import load_settings
-    from bot.slack import slack_configured
 
     settings = load_settings({"SLACK_BOT_TOKEN": bot, "SLACK_APP_TOKEN": app, "SLACK_SIGNING_SECRET": secret})
-    assert slack_configured(settings) is expected
+    assert settings.slack_configured is expected

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.settings import SettingError
 from bot.teams import TeamsConfigError
 from bot.teams.render import CARD_CONTENT_TYPE
 from bot.teams.server import teams_routes
@@ -117,8 +118,14 @@ def test_the_sdk_environment_switch_does_not_turn_authentication_off(
 
 @pytest.mark.parametrize(
     "values",
-    [{}, {"CLIENT_ID": "x"}, {"CLIENT_SECRET": "y"}, {"CMMI_TEAMS_NO_AUTH": "yes"}],
+    [{}, {"CLIENT_ID": "x"}, {"CLIENT_SECRET": "y"}],
 )
 def test_refuses_to_serve_half_configured(ctx: Context, values: dict[str, str]) -> None:
     with pytest.raises(TeamsConfigError):
         teams_routes(teams_settings(**values), ctx)
+
+
+def test_refuses_to_start_with_a_bad_no_auth_value(ctx: Context) -> None:
+    # Parsed with every other setting at start-up (bot/settings.py), so refused before any route is built.
+    with pytest.raises(SettingError, match="CMMI_TEAMS_NO_AUTH must be 1 \\(local testing only\\) or empty, not 'yes'"):
+        teams_routes(teams_settings(CMMI_TEAMS_NO_AUTH="yes"), ctx)

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from handlers import rollup
-from handlers.args import need_store, optional_group, resolve_pa, split_words, take_options
 from handlers.core import Context, Request, UserError
+from handlers.support import rollup
+from handlers.support.lookup import resolve_pa
+from handlers.support.parse import split_words, take_options
+from handlers.support.scope import need_store, optional_group
 from model_data import Model
 from store import Group, RatingItem, Store
 
@@ -63,7 +65,7 @@ def practices_in_scope(model: Model, target: Target, optional_used: set[str]) ->
         assert target.level is not None
         pas = [pa for pa in model.pas_at_level(target.level, cumulative=True) if not pa.optional or pa.abbr in optional_used]
         generic_levels = (2, 3) if target.level >= 3 else (2,)
-    scoped = []
+    scoped: list[ScopedPractice] = []
     for pa in pas:
         for goal in pa.goals:
             scoped.extend(ScopedPractice(p.id, pa.abbr, goal.id, goal.title, p.id, p.title) for p in goal.practices)

@@ -1,0 +1,3 @@
+"""Types for openpyxl.utils: column letters."""
+
+def get_column_letter(col_idx: int) -> str: ...

@@ -1,0 +1,9 @@
+from collections.abc import Sequence
+
+class Query: ...
+
+class Term(Query):
+    def __init__(self, fieldname: str, text: str, boost: float = ..., minquality: float | None = ...) -> None: ...
+
+class Or(Query):
+    def __init__(self, subqueries: Sequence[Query], boost: float = ..., minmatch: int = ..., scale: float | None = ...) -> None: ...
