@@ -1,4 +1,4 @@
-# cmmi-bot: `make run` starts the assistant, `make test` runs the linter and every test.
+# cmmi-bot: `make run` starts the assistant, `make test` runs the linter, the type checker and every test.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,6 +18,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict model_data index handlers store
+	$(BIN)/mypy bot
 	$(BIN)/python -m pytest
 
 # The tests marked `calendar` (digests, scheduling, readiness, evidence dates) with the clock 400 days ahead.

@@ -119,8 +119,10 @@ def slack_round_trip() -> list[Bench]:
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as folder:
         settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.api_url})
         ctx, store = store_context(Path(folder))
-        group = store.add_group("slack:T0BENCH", "Bench Desk", "U0BENCH")  # Slack workspaces are stored under their transport
-        store.bind_channel("slack:T0BENCH", "C0BENCH", group.id, "U0BENCH")
+        group = store.groups.add(
+            workspace_id="slack:T0BENCH", name="Bench Desk", actor="U0BENCH"
+        )  # Slack workspaces are stored under their transport
+        store.groups.bind_channel(workspace_id="slack:T0BENCH", channel_id="C0BENCH", group_id=group.id, actor="U0BENCH")
         bare = App(name="bare", client=WebClient(token="xoxb-bench", base_url=api_base_url(fake.api_url)), signing_secret=secret)
         bare.command("/cmmi")(lambda ack: ack())  # Bolt's defaults: what a minimal Bolt app costs
         servers = [start(build_app(settings, ctx)), start(bare), start(ack_first_app(settings, ctx))]
@@ -232,8 +234,8 @@ def replicas_under_load() -> list[Bench]:
         engine = make_engine(db_url)
         upgrade(engine)
         store = Store(engine)
-        group = store.add_group(workspace, "Load Desk", "U0LOAD")
-        store.bind_channel(workspace, "C0LOAD", group.id, "U0LOAD")
+        group = store.groups.add(workspace_id=workspace, name="Load Desk", actor="U0LOAD")
+        store.groups.bind_channel(workspace_id=workspace, channel_id="C0LOAD", group_id=group.id, actor="U0LOAD")
         with FakeSlack() as fake, tempfile.TemporaryDirectory() as folder:
             urls = []
             for replica in ("a", "b"):

@@ -55,7 +55,7 @@ def evidence_add_rate() -> list[Bench]:
         ctx, store = store_context(Path(folder))
         dispatch(Request('group add "Service Desk"', workspace_id="B", channel_id="C"), ctx)
         dispatch(Request("group use Service Desk", workspace_id="B", channel_id="C"), ctx)
-        group = store.find_group("B", "Service Desk")
+        group = store.groups.find(workspace_id="B", name="Service Desk")
         practices = [p.id for p in ctx.model.practices]
 
         def core(i: int) -> None:
@@ -92,7 +92,7 @@ def evidence_add_rate() -> list[Bench]:
             a, b = time_ns(first, i), time_ns(second, i)
             values.append(a if first is core else b)
             floors.append(b if first is core else a)
-        stored = store.count_evidence("B")
+        stored = store.evidence.count(workspace_id="B")
         store.engine.dispose()
     if stored != 2 * adds:
         raise RuntimeError(f"expected {2 * adds} rows, found {stored}")
@@ -134,12 +134,14 @@ def status_at_scale() -> list[Bench]:
     GROUP BY count that it rests on."""
     with tempfile.TemporaryDirectory() as folder:
         ctx, store = store_context(Path(folder))
-        groups = [store.add_group("S", f"Group {n:02d}", "U") for n in range(50)]
+        groups = [store.groups.add(workspace_id="S", name=f"Group {n:02d}", actor="U") for n in range(50)]
         keys = [(p.id, p.pa) for p in ctx.model.practices]
         _bulk_evidence(store, "S", groups, 20_000, datetime.now(UTC))
         for g in groups[:25]:
             for pid, _ in keys[:60]:
-                store.rate("S", g, pid, pid.split(".")[0], "LI", None, "U")
+                store.ratings.rate(
+                    workspace_id="S", group=g, practice_key=pid, process_area=pid.split(".")[0], value="LI", note=None, actor="U"
+                )
         request = Request("status", workspace_id="S", channel_id="C")
         reply = dispatch(request, ctx)
         if "ML2: evidence" not in " ".join(i for sec in reply.sections for i in sec.items):
@@ -175,12 +177,17 @@ def outputs_at_scale() -> list[Bench]:
 
     with tempfile.TemporaryDirectory() as folder:
         ctx, store = store_context(Path(folder))
-        groups = [store.add_group("X", f"Group {n:02d}", "U") for n in range(50)]
+        groups = [store.groups.add(workspace_id="X", name=f"Group {n:02d}", actor="U") for n in range(50)]
         _bulk_evidence(store, "X", groups, 20_000, datetime.now(UTC), spread=True)
         for g in groups[:25]:
             for p in ctx.model.practices[:60]:
-                store.rate("X", g, p.id, p.pa, "LI", None, "U")
-        snapshot, items, target, today = Snapshot.load(ctx, store, "X", None), store.list_evidence("X"), Target(level=5), date.today()
+                store.ratings.rate(workspace_id="X", group=g, practice_key=p.id, process_area=p.pa, value="LI", note=None, actor="U")
+        snapshot, items, target, today = (
+            Snapshot.load(ctx, store, "X", None),
+            store.evidence.list(workspace_id="X"),
+            Target(level=5),
+            date.today(),
+        )
         store.engine.dispose()
     readiness = Readiness.of(ctx.model, snapshot, target)
 

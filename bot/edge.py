@@ -141,7 +141,7 @@ class Deliveries:
         if store is None:
             return
         try:
-            store.inbox.done(key)
+            store.inbox.done(key=key)
         except StoreUnavailable:
             # Left open, it is finished again after the stale period: the person may see the answer twice, never none.
             log.warning("could not mark a delivery answered: the database is unavailable")

@@ -94,7 +94,7 @@ def run_due(ctx: Context, store: Store, deliverers: Mapping[str, Deliverer], now
     """
     worker = worker or worker_id()
     report = RunReport()
-    subs = store.active_subscriptions()
+    subs = store.digests.active_subscriptions()
     slots: dict[int, tuple[datetime, datetime]] = {}
     for sub in subs:
         weekly = Weekly(sub.weekday, sub.local_time, sub.timezone)
@@ -106,7 +106,7 @@ def run_due(ctx: Context, store: Store, deliverers: Mapping[str, Deliverer], now
     # Grouped by workspace and week: each workspace's figures are read once, and only one workspace's are held at a time.
     serving = sorted((sub for sub in subs if sub.id in slots), key=lambda sub: (sub.workspace_id, slots[sub.id], sub.id))
     periods = sorted({period_key(s) for pair in slots.values() for s in pair})
-    seen = store.periods_seen([s.id for s in serving], periods)
+    seen = store.digests.periods_seen(subscription_ids=[s.id for s in serving], periods=periods)
     content = DigestBatch(ctx, store)  # channels with the same scope and week share one computation
     for sub in serving:
         slot, previous = slots[sub.id]
@@ -187,31 +187,31 @@ def _remind(ctx, store: Store, deliverer: ReminderDeliverer, ws, owner, transpor
                 return
         items = store.freshness.due(workspace_id=ws, before=before, created_by=owner, created_before=slot)
         if not items:  # renewed or removed since the owners were listed
-            store.reminders.mark_skipped(claim, worker, "nothing due any more")
+            store.reminders.mark_skipped(claim=claim, worker=worker, detail="nothing due any more")
             return
         ref = deliverer.remind(ws, owner, build_reminder(ctx.model, items, review), period)
     except OwnerGone as exc:
-        store.reminders.mark_skipped(claim, worker, f"owner has left the workspace ({exc})")
+        store.reminders.mark_skipped(claim=claim, worker=worker, detail=f"owner has left the workspace ({exc})")
         log.info("evidence reminder in workspace %s skipped: the owner has left (%s)", ws, exc)
         report.reminders["owner gone"] += 1
         return
     except Exception as exc:
         log.warning("evidence reminder in workspace %s failed, will retry", ws, exc_info=True)
-        store.reminders.release(claim, worker, f"{type(exc).__name__}: {exc}")
+        store.reminders.release(claim=claim, worker=worker, detail=f"{type(exc).__name__}: {exc}")
         report.reminders["retry"] += 1
         return
     _finish(store, claim, worker, ref, report, "sent")
 
 
 def _finish(store: Store, claim: ReminderClaim, worker: str, ref: str | None, report: RunReport, outcome: str) -> None:
-    store.reminders.mark_sent(claim, worker, ref)
+    store.reminders.mark_sent(claim=claim, worker=worker, detail=ref)
     report.reminders[outcome] += 1
     report.reminded.append((claim.workspace_id, claim.user_id, claim.period))
 
 
 def _pause(store: Store, sub: Subscription, weekly: Weekly, exc: Exception, report: RunReport) -> None:
     reason = weekly.problem() or f"the bot could not work out when this digest is due ({type(exc).__name__})"
-    if store.disable_subscription(sub.id, reason):
+    if store.digests.disable_subscription(subscription_id=sub.id, reason=reason):
         # The reason quotes what the channel saved; the log names only the row and the kind of error.
         log.warning("digest subscription %s paused: its schedule could not be worked out (%s)", sub.id, type(exc).__name__)
         report.outcomes["paused"] += 1
@@ -221,7 +221,9 @@ def _serve(ctx, store, deliverers, sub: Subscription, slot, previous, now, seen,
     if slot < sub.created_at:
         return  # subscribed (or rescheduled) after this week's slot: the first digest is next week
     if previous >= sub.created_at and (sub.id, period_key(previous)) not in seen and now - previous > SKIP_AFTER:
-        if store.record_skipped(sub.id, period_key(previous), "more than a week late: the bot was not running"):
+        if store.digests.record_skipped(
+            subscription_id=sub.id, period=period_key(previous), detail="more than a week late: the bot was not running"
+        ):
             report.outcomes["skipped"] += 1
     period = period_key(slot)
     if (sub.id, period) in seen:
@@ -231,7 +233,7 @@ def _serve(ctx, store, deliverers, sub: Subscription, slot, previous, now, seen,
         report.outcomes["no transport"] += 1
         return
     late = now - slot > LATE_AFTER
-    claim = store.claim(sub.id, period, worker, late, STALE_CLAIM)
+    claim = store.digests.claim(subscription_id=sub.id, period=period, worker=worker, late=late, stale_after=STALE_CLAIM)
     if claim is None:
         report.outcomes["taken by another"] += 1
         return
@@ -243,23 +245,23 @@ def _send(ctx, store, deliverer, sub, claim: Claim, slot, previous, late, worker
         if claim.taken_over:
             ref = deliverer.already_delivered(sub, claim.period, slot)
             if ref:
-                store.mark_sent(claim, worker, ref)
+                store.digests.mark_sent(claim=claim, worker=worker, message_ref=ref)
                 report.outcomes["recovered"] += 1
                 return
         scope = DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart)
         ref = deliverer.deliver(sub, content.build(scope, previous, slot, late), claim.period)
     except ChannelGone as exc:
-        store.mark_failed(claim, worker, f"channel gone: {exc}")
-        store.disable_subscription(sub.id, f"the bot can no longer post here ({exc})")
+        store.digests.mark_failed(claim=claim, worker=worker, detail=f"channel gone: {exc}")
+        store.digests.disable_subscription(subscription_id=sub.id, reason=f"the bot can no longer post here ({exc})")
         log.warning("digest subscription %s disabled: %s", sub.id, exc)
         report.outcomes["disabled"] += 1
         return
     except Exception as exc:
         log.warning("digest for subscription %s failed, will retry", sub.id, exc_info=True)
-        store.release(claim, worker, f"{type(exc).__name__}: {exc}")
+        store.digests.release(claim=claim, worker=worker, detail=f"{type(exc).__name__}: {exc}")
         report.outcomes["retry"] += 1
         return
-    store.mark_sent(claim, worker, ref)
+    store.digests.mark_sent(claim=claim, worker=worker, message_ref=ref)
     report.outcomes["sent late" if late else "sent"] += 1
     report.sent.append((sub.id, claim.period))
 

@@ -58,13 +58,13 @@ class DigestScope:
 
 @dataclass(frozen=True)
 class DigestFacts:
-    """What every digest of one workspace for one week is computed from, read in one pass (store.workspace_week): a
+    """What every digest of one workspace for one week is computed from, read in one pass (store.digests.workspace_week): a
     thousand channels of a workspace cost one set of aggregate queries, not a thousand."""
 
     workspace_id: str
     week_start: datetime
     week_end: datetime
-    groups: tuple[Group, ...]  # in name order, as store.list_groups gives them
+    groups: tuple[Group, ...]  # in name order, as store.groups.list gives them
     ratings: dict[tuple[int, str], RatingItem]
     week: WorkspaceWeek
     review: Review  # the workspace's review period, as of week_end
@@ -72,11 +72,11 @@ class DigestFacts:
 
     @classmethod
     def load(cls, ctx: Context, store: Store, workspace_id: str, week_start: datetime, week_end: datetime) -> DigestFacts:
-        groups = tuple(store.list_groups(workspace_id))
-        ratings = store.current_ratings(workspace_id)
-        week = store.workspace_week(workspace_id, week_start, week_end)
+        groups = tuple(store.groups.list(workspace_id=workspace_id))
+        ratings = store.ratings.current(workspace_id=workspace_id)
+        week = store.digests.workspace_week(workspace_id=workspace_id, start=week_start, end=week_end)
         review = review_of(ctx, store, workspace_id, week_end.date())
-        due = store.due_by_group(workspace_id, review.needs_review_before, sample=OLDEST)
+        due = store.digests.due_by_group(workspace_id=workspace_id, before=review.needs_review_before, sample=OLDEST)
         return cls(workspace_id, week_start, week_end, groups, ratings, week, review, due)
 
     def due_evidence(self, group_ids: set[int]) -> tuple[int, list[DueItem]]:
@@ -200,7 +200,11 @@ def build_digest(
 
 def describe(sub: Subscription, ctx: Context, store: Store, now: datetime) -> str:
     weekly = Weekly(sub.weekday, sub.local_time, sub.timezone)
-    group = next((g.name for g in store.list_groups(sub.workspace_id) if g.id == sub.work_group_id), None) if sub.work_group_id else None
+    group = (
+        next((g.name for g in store.groups.list(workspace_id=sub.workspace_id) if g.id == sub.work_group_id), None)
+        if sub.work_group_id
+        else None
+    )
     what = f"{group}, ML{sub.level}" if group else f"the whole workspace, ML{sub.level}"
     quiet = "full report even in quiet weeks" if sub.quiet_full else "one line in quiet weeks"
     quiet += ", with the readiness chart" if sub.chart else ""
@@ -231,7 +235,7 @@ def _scope(sub: Subscription) -> DigestScope:
 def _subscription(request: Request, ctx: Context) -> tuple[Store, Subscription | None]:
     """The store, and this channel's subscription if it has one."""
     store = need_store(ctx)
-    sub = store.subscription(request.workspace_id, request.channel_id)
+    sub = store.digests.subscription(workspace_id=request.workspace_id, channel_id=request.channel_id)
     return store, sub
 
 
@@ -268,10 +272,20 @@ def _on(words: list[str], request: Request, ctx: Context) -> Reply:
     quiet_full = options.get("full", "no").lower() in ("yes", "true", "on", "1")
     chart = options.get("chart", "no").lower() in ("yes", "true", "on", "1")
     group = resolve_group(ctx, request, options["group"], USAGE) if "group" in options else None
-    sub = store.subscribe(
-        request.workspace_id, request.channel_id, request.transport, weekday, local_time, zone, group.id if group else None,
-        int(level_text[2]), quiet_full, request.address, request.user_id, chart=chart,
-    )  # fmt: skip
+    sub = store.digests.subscribe(
+        workspace_id=request.workspace_id,
+        channel_id=request.channel_id,
+        transport=request.transport,
+        weekday=weekday,
+        local_time=local_time,
+        timezone=zone,
+        group_id=group.id if group else None,
+        level=int(level_text[2]),
+        quiet_full=quiet_full,
+        address=request.address,
+        actor=request.user_id,
+        chart=chart,
+    )
     now = store.clock()
     described = describe(sub, ctx, store, now)
     text = f"This channel gets a weekly digest: {described}{clock_note(Weekly(weekday, local_time, zone), now)}"
@@ -286,7 +300,7 @@ def _on(words: list[str], request: Request, ctx: Context) -> Reply:
 
 def _off(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
-    if not store.unsubscribe(request.workspace_id, request.channel_id, request.user_id):
+    if not store.digests.unsubscribe(workspace_id=request.workspace_id, channel_id=request.channel_id, actor=request.user_id):
         raise UserError("This channel has no weekly digest to turn off.")
     return Reply(
         text="Weekly digest turned off for this channel.",
@@ -302,7 +316,7 @@ def _now(words: list[str], request: Request, ctx: Context) -> Reply:
     if sub is not None:
         scope = _scope(sub)
     else:
-        group = store.channel_group(request.workspace_id, request.channel_id)
+        group = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
         scope = DigestScope(request.workspace_id, group.id if group else None, 3, True)
     return build_digest(ctx, store, scope, now - timedelta(days=7), now)
 

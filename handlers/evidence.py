@@ -28,8 +28,7 @@ from handlers.support.actions import Kind, pa_filter, pages, quoted
 from handlers.support.lookup import PracticeRef, practice_field, resolve_pa, resolve_practice
 from handlers.support.parse import MAX_LINK, MAX_NOTE, check_note, check_request, parse_date, parse_link, split_words, take_options
 from handlers.support.scope import need_store, resolve_group
-from store import KINDS, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
-from store.repo import MAX_ROW_ID
+from store import KINDS, MAX_ROW_ID, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
 USAGE_FORM = "evidence form [PRACTICE]"
@@ -65,11 +64,11 @@ def evidence_form(ctx: Context, request: Request, values: dict[str, str] | None 
     """The form for logging evidence, prefilled with `values` (a practice, the channel's work group, a message's link...)."""
     store = need_store(ctx)
     values = dict(values or {})
-    groups = store.list_groups(request.workspace_id)
+    groups = store.groups.list(workspace_id=request.workspace_id)
     if not groups:
         raise UserError('Evidence belongs to a work group, and this workspace has none yet. Create one first: group add "Service Desk"')
     if not values.get("group"):
-        bound = store.channel_group(request.workspace_id, request.channel_id)
+        bound = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
         values["group"] = str(bound.id) if bound else ""
     return Form(
         id=Kind.LOG_EVIDENCE,
@@ -126,7 +125,7 @@ def _add_from_form(request: Request, ctx: Context) -> Reply:
         practice = resolve_practice(ctx, [values.get("practice", "").strip()], None, "pick a practice from the list")[0]
     except UserError as exc:
         errors["practice"] = "Pick a practice from the list, e.g. WMC.SP1.6." if not values.get("practice") else str(exc)
-    group = next((g for g in store.list_groups(request.workspace_id) if str(g.id) == values.get("group")), None)
+    group = next((g for g in store.groups.list(workspace_id=request.workspace_id) if str(g.id) == values.get("group")), None)
     if group is None:
         errors["group"] = "Pick a work group from the list."
     kind = values.get("kind") or "artifact"
@@ -195,8 +194,16 @@ def add_evidence(
     if kind not in KINDS:
         raise UserError(f"The kind must be artifact or affirmation, not '{kind}'.")
     evidence_date = evidence_date or store.clock().date()
-    item, created = store.add_evidence(
-        request.workspace_id, group, practice.key, practice.process_area, kind, link, note, evidence_date, request.user_id
+    item, created = store.evidence.add(
+        workspace_id=request.workspace_id,
+        group=group,
+        practice_key=practice.key,
+        process_area=practice.process_area,
+        kind=kind,
+        link=link,
+        note=note,
+        evidence_date=evidence_date,
+        actor=request.user_id,
     )
     head = f"Logged evidence #{item.id}" if created else f"Already logged as #{item.id}; nothing new was stored"
     return Reply(
@@ -245,7 +252,7 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
     where = f"{label}, {group.name}" if group else label
     narrowed = keys is not None or pas is not None
     command = "evidence list" + (f" {label}" if narrowed else "") + (f" --group {quoted(group.name)}" if group else "")
-    total = store.count_evidence(ws, group_id, keys, pas)
+    total = store.evidence.count(workspace_id=ws, group_id=group_id, practice_keys=keys, process_areas=pas)
     if not total:
         return Reply(
             text=f"No evidence yet for {where}.", sections=(Section(body=f"No evidence yet for {where}. Add some with: {USAGE_ADD}"),)
@@ -255,11 +262,13 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
         raise UserError(
             f"There {'is' if pages_total == 1 else 'are'} only {pages_total} page(s) of evidence for {where}: {command} --page {pages_total}"
         )
-    items = store.list_evidence(ws, group_id, keys, pas, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    items = store.evidence.list(
+        workspace_id=ws, group_id=group_id, practice_keys=keys, process_areas=pas, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
     first = (page - 1) * PAGE_SIZE + 1
     counted = f"{first}–{first + len(items) - 1} of {total:,}, newest first" if pages_total > 1 else f"{total:,} item(s), newest first"
     actions = list(pages(command, page, pages_total))
-    with_evidence = sorted({key.split(".", 1)[0] for _, key in store.evidence_counts(ws, group_id)})
+    with_evidence = sorted({key.split(".", 1)[0] for _, key in store.evidence.counts(workspace_id=ws, group_id=group_id)})
     if with_evidence and with_evidence != sorted(pas or ()):
         order = {pa.abbr: n for n, pa in enumerate(ctx.model.process_areas)}
         menu = sorted(with_evidence, key=lambda pa: order.get(pa, len(order)))
@@ -296,7 +305,7 @@ def _evidence_id(words: list[str], verb: str) -> int:
 
 def _get(store: Store, request: Request, evidence_id: int) -> EvidenceItem:
     try:
-        return store.get_evidence(request.workspace_id, evidence_id)[0]
+        return store.evidence.get(workspace_id=request.workspace_id, evidence_id=evidence_id)[0]
     except NotFound:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
 
@@ -310,7 +319,7 @@ def _show(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     evidence_id = _evidence_id(words, "show")
     try:
-        item, audit = store.get_evidence(request.workspace_id, evidence_id)
+        item, audit = store.evidence.get(workspace_id=request.workspace_id, evidence_id=evidence_id)
     except NotFound:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
     fields: list[tuple[str, Text]] = [
@@ -336,7 +345,9 @@ def _remove(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     evidence_id = _evidence_id(words, "remove")
     try:
-        item = store.remove_evidence(request.workspace_id, evidence_id, request.user_id, request.is_admin)
+        item = store.evidence.remove(
+            workspace_id=request.workspace_id, evidence_id=evidence_id, actor=request.user_id, is_admin=request.is_admin
+        )
     except NotFound:
         raise UserError(f"There is no evidence #{evidence_id} in this workspace.") from None
     except Forbidden as exc:

@@ -46,7 +46,7 @@ HEADER = (
 def _csv(ctx: Context, store: Store, ws: str, readiness: Readiness, group: Group | None) -> bytes:
     keys = {p.key for p in readiness.practices}
     evidence: dict[tuple[int, str], list[str]] = {}
-    for item in reversed(store.list_evidence(ws, group.id if group else None)):
+    for item in reversed(store.evidence.list(workspace_id=ws, group_id=group.id if group else None)):
         if item.practice_key in keys:
             text = f"#{item.id} {item.kind} {item.evidence_date.isoformat()}" + "".join(f" {x}" for x in (item.link, item.note) if x)
             evidence.setdefault((item.group_id, item.practice_key), []).append(text)
@@ -71,11 +71,11 @@ def _xlsx(ctx: Context, store: Store, ws: str, snapshot: Snapshot, readiness: Re
     trail = None
     if audit:
         keys = {p.key for p in readiness.practices}
-        ids = {e.id for e in store.list_evidence(ws, group_id, include_removed=True) if e.practice_key in keys}
+        ids = {e.id for e in store.evidence.list(workspace_id=ws, group_id=group_id, include_removed=True) if e.practice_key in keys}
         rated = {(g.id, k) for g in readiness.groups for k in keys}
-        trail = store.audit_trail.for_scope(workspace_id=ws, evidence_ids=ids, rating_keys=rated)
+        trail = store.audit.for_scope(workspace_id=ws, evidence_ids=ids, rating_keys=rated)
     return build_workbook(
-        ctx.model, snapshot, readiness.target, store.list_evidence(ws, group_id), review_months=review.months, today=review.today,
+        ctx.model, snapshot, readiness.target, store.evidence.list(workspace_id=ws, group_id=group_id), review_months=review.months, today=review.today,
         audit=trail, reviewed=store.freshness.reviewed(workspace_id=ws, group_id=group_id),
     )  # fmt: skip
 

@@ -51,7 +51,7 @@ def _page(text: str | None, pages_total: int) -> int:
 def handle(request: Request, ctx: Context) -> Reply:
     asked = report_request(request, ctx, USAGE, options=("page",))
     store, target, group, ws = asked.store, asked.target, asked.group, request.workspace_id
-    if not store.list_groups(ws):
+    if not store.groups.list(workspace_id=ws):
         return Reply(text="No work groups yet.", sections=(Section(body=NO_GROUPS),))
     snapshot = Snapshot.load(ctx, store, ws, group)
     readiness = Readiness.of(ctx.model, snapshot, target or next_level(ctx.model, snapshot))

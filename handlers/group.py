@@ -23,8 +23,8 @@ WRITES = frozenset({"add", "rename", "use"})  # verbs that change stored data (s
 def _list(words: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     ws = request.workspace_id
-    groups = store.list_groups(ws)
-    bound = store.channel_group(ws, request.channel_id)
+    groups = store.groups.list(workspace_id=ws)
+    bound = store.groups.for_channel(workspace_id=ws, channel_id=request.channel_id)
     if not groups:
         return Reply(text="No work groups yet.", sections=(Section(body='No work groups yet. Create one with: group add "Service Desk"'),))
     items = tuple(g.name + ("  (this channel)" if bound and bound.id == g.id else "") for g in groups)
@@ -48,7 +48,7 @@ def _rename(rest: list[str], request: Request, ctx: Context) -> Reply:
         raise UserError('Say which group and its new name: group rename "Service Desk" to "IT Service Desk"')
     new = check_group_name(new)
     try:
-        group = store.rename_group(ws, old, new, request.user_id, request.is_admin)
+        group = store.groups.rename(workspace_id=ws, name=old, new_name=new, actor=request.user_id, is_admin=request.is_admin)
     except NotFound:
         raise UserError(f'There is no work group "{old}". See: group list') from None
     except Forbidden as exc:
@@ -66,7 +66,7 @@ def _add(rest: list[str], request: Request, ctx: Context) -> Reply:
     ws = request.workspace_id
     name = check_group_name(" ".join(rest))
     try:
-        group = store.add_group(ws, name, request.user_id)
+        group = store.groups.add(workspace_id=ws, name=name, actor=request.user_id)
     except Conflict:
         raise UserError(f'A work group called "{name}" already exists. See: group list') from None
     return Reply(
@@ -79,10 +79,10 @@ def _use(rest: list[str], request: Request, ctx: Context) -> Reply:
     store = need_store(ctx)
     ws = request.workspace_id
     name = check_group_name(" ".join(rest))
-    group = store.find_group(ws, name)
+    group = store.groups.find(workspace_id=ws, name=name)
     if group is None:
         raise UserError(f'There is no work group "{name}". Create it first with: group add "{name}"')
-    store.bind_channel(ws, request.channel_id, group.id, request.user_id)
+    store.groups.bind_channel(workspace_id=ws, channel_id=request.channel_id, group_id=group.id, actor=request.user_id)
     return Reply(
         text=f'This channel now logs to "{group.name}".',
         sections=(Section(body=f'This channel now logs evidence and ratings to "{group.name}".'),),

@@ -44,7 +44,7 @@ def handle(request: Request, ctx: Context) -> Reply:
         raise UserError(f"Unexpected '{words[0]}'. Usage: {USAGE}")
     ws = request.workspace_id
     group = optional_group(ctx, request, options.get("group"), USAGE)
-    groups = store.list_groups(ws)
+    groups = store.groups.list(workspace_id=ws)
     sections = [Section(title="cmmi-bot", body="Your CMMI-SVC V1.3 assistant: answers about the model, and your appraisal evidence.")]
     actions: list[Action] = []
     if groups:
@@ -78,7 +78,7 @@ def handle(request: Request, ctx: Context) -> Reply:
             sections.append(Section(note=f"See them all with: {more}"))
     else:
         sections.append(Section(title="Readiness", body="No work groups yet, so there is nothing to measure."))
-    mine = store.list_evidence(ws, created_by=request.user_id, limit=RECENT)
+    mine = store.evidence.list(workspace_id=ws, created_by=request.user_id, limit=RECENT)
     sections.append(Section(title=f"Your recent evidence ({len(mine)})", body="" if mine else "Nothing yet."))
     for item in mine:
         sections.append(

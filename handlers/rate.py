@@ -26,11 +26,11 @@ MEANING = {"FI": "fully implemented", "LI": "largely implemented", "PI": "partia
 
 def rate_form(ctx: Context, request: Request, values: dict[str, str], errors: dict[str, str] | None = None) -> Form:
     store = need_store(ctx)
-    groups = store.list_groups(request.workspace_id)
+    groups = store.groups.list(workspace_id=request.workspace_id)
     if not groups:
         raise UserError('Ratings belong to a work group, and this workspace has none yet. Create one first: group add "Service Desk"')
     if not values.get("group"):
-        bound = store.channel_group(request.workspace_id, request.channel_id)
+        bound = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
         values = {**values, "group": str(bound.id) if bound else ""}
     return Form(
         id=Kind.RATE,
@@ -71,7 +71,7 @@ def _from_form(request: Request, ctx: Context) -> Reply:
         practice = resolve_practice(ctx, [values.get("practice", "").strip()], None, "pick a practice from the list")[0]
     except UserError as exc:
         errors["practice"] = "Pick a practice from the list, e.g. WMC.SP1.6." if not values.get("practice") else str(exc)
-    group: Group | None = next((g for g in store.list_groups(request.workspace_id) if str(g.id) == values.get("group")), None)
+    group: Group | None = next((g for g in store.groups.list(workspace_id=request.workspace_id) if str(g.id) == values.get("group")), None)
     if group is None:
         errors["group"] = "Pick a work group from the list."
     value = values.get("rating", "").upper()
@@ -113,7 +113,15 @@ def handle(request: Request, ctx: Context) -> Reply:
 
 def _rate(ctx: Context, request: Request, practice: PracticeRef, group: Group, value: str, note: str | None) -> Reply:
     store = need_store(ctx)
-    _, previous = store.rate(request.workspace_id, group, practice.key, practice.process_area, value, note, request.user_id)
+    _, previous = store.ratings.rate(
+        workspace_id=request.workspace_id,
+        group=group,
+        practice_key=practice.key,
+        process_area=practice.process_area,
+        value=value,
+        note=note,
+        actor=request.user_id,
+    )
     change = f" (was {previous.value})" if previous and previous.value != value else (" (unchanged)" if previous else "")
     fields = [("Work group", group.name), ("Rating", f"{value}, {MEANING[value]}{change}")]
     if note:

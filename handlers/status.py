@@ -68,7 +68,7 @@ def _mark(readiness: Readiness, stale: dict[tuple[int, str], int], g: Group, key
 def handle(request: Request, ctx: Context) -> Reply:
     asked = report_request(request, ctx, USAGE, flags=("chart",))
     store, target, group, ws = asked.store, asked.target, asked.group, request.workspace_id
-    if not store.list_groups(ws):
+    if not store.groups.list(workspace_id=ws):
         return Reply(text="No work groups yet.", sections=(Section(body=NO_GROUPS),))
     scope = f" · {group.name}" if group else ""
     sections: list[Section] = []

@@ -1,15 +1,45 @@
-"""The audit log read back for a report: the changes to the evidence and ratings of one scope, oldest first."""
+"""The audit log: each change written in the changing transaction, and read back for a report (oldest first)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
+from store.database import Database
+from store.records import JsonObject
 from store.schema import AuditEntry
+
+_INSERT_AUDIT = insert(AuditEntry)
+
+
+def write_audit(
+    connection: Connection,
+    *,
+    workspace_id: str,
+    actor: str,
+    at: datetime,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: JsonObject | None,
+    after: JsonObject | None,
+) -> None:
+    """One audit row, on the caller's connection: the change and its audit row commit or roll back together."""
+    connection.execute(
+        _INSERT_AUDIT,
+        {
+            "workspace_id": workspace_id,
+            "actor": actor,
+            "at": at,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": before,
+            "after": after,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -17,17 +47,28 @@ class AuditRecord:
     actor: str
     at: datetime
     action: str
-    before: dict | None
-    after: dict | None
+    before: JsonObject | None
+    after: JsonObject | None
     entity: str  # evidence | rating
     entity_id: str  # the evidence number, or "<work group id>:<practice key>" for a rating
 
 
-class AuditTrail:
+_RECORD_COLUMNS = (
+    AuditEntry.actor,
+    AuditEntry.at,
+    AuditEntry.action,
+    AuditEntry.before,
+    AuditEntry.after,
+    AuditEntry.entity,
+    AuditEntry.entity_id,
+)
+
+
+class Audit:
     """Reads of one database's audit log, scoped to one workspace per call."""
 
-    def __init__(self, connection: Callable[..., AbstractContextManager[Connection]]) -> None:
-        self._connection = connection
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     def for_scope(self, *, workspace_id: str, evidence_ids: set[int], rating_keys: set[tuple[int, str]]) -> list[AuditRecord]:
         """Every audit entry about these evidence items and these (work group, practice) ratings, oldest first.
@@ -35,9 +76,11 @@ class AuditTrail:
         evidence = {str(i) for i in evidence_ids}
         ratings = {f"{g}:{k}" for g, k in rating_keys}
         q = (
-            select(AuditEntry.actor, AuditEntry.at, AuditEntry.action, AuditEntry.before, AuditEntry.after, AuditEntry.entity, AuditEntry.entity_id)
+            select(*_RECORD_COLUMNS)
             .where(AuditEntry.workspace_id == workspace_id, AuditEntry.entity.in_(("evidence", "rating")))
             .order_by(AuditEntry.id)
-        )  # fmt: skip
-        with self._connection() as c:
-            return [AuditRecord(*row) for row in c.execute(q) if row.entity_id in (evidence if row.entity == "evidence" else ratings)]
+        )
+        with self._database.connection() as c:
+            return [
+                AuditRecord(**row._mapping) for row in c.execute(q) if row.entity_id in (evidence if row.entity == "evidence" else ratings)
+            ]

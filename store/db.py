@@ -8,9 +8,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import ExceptionContext
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+
+from store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -120,7 +124,7 @@ def _sqlite_events(engine: Engine, busy_timeout_ms: int) -> None:
     wal = _WalState()
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (pysqlite's own handling
         # would begin DEFERRED and break the IMMEDIATE writes below).
         dbapi_connection.isolation_level = None
@@ -133,14 +137,14 @@ def _sqlite_events(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:
+    def _begin(connection: Connection) -> None:
         # A read-then-write transaction begun DEFERRED fails at once with "database is locked" when
         # another writer got there first; IMMEDIATE takes the write lock up front and waits instead.
         mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     @event.listens_for(engine, "handle_error")
-    def _full(context) -> None:
+    def _full(context: ExceptionContext) -> None:
         # "Database or disk is full": the write is rolled back and the user hears "nothing was recorded". The WAL
         # still takes its disk space (SQLite reuses the file, it does not shrink it), so it is checkpointed and
         # truncated as soon as the connection is free again, leaving that room for the database to grow into.
@@ -148,13 +152,13 @@ def _sqlite_events(engine: Engine, busy_timeout_ms: int) -> None:
             wal.checkpoint_due = True
 
     @event.listens_for(engine, "checkout")
-    def _after_full(dbapi_connection, _record, _proxy) -> None:
+    def _after_full(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
         if wal.checkpoint_due:
             # Without waiting: readers busy now mean another try at the next checkout, not a stalled request.
             wal.checkpoint_due = not _checkpoint(dbapi_connection, wait_ms=0, then_ms=busy_timeout_ms)
 
 
-def _checkpoint(dbapi_connection, wait_ms: int, then_ms: int) -> bool:
+def _checkpoint(dbapi_connection: sqlite3.Connection, wait_ms: int, then_ms: int) -> bool:
     """Move the WAL into the database and truncate it, waiting up to wait_ms for readers; False when it could not
     finish (readers still busy, or the disk still full)."""
     try:
@@ -175,6 +179,8 @@ def checkpoint(engine: Engine, wait_ms: int = 0) -> bool:
         return True
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
+        if not isinstance(raw, sqlite3.Connection):  # SQLite engines are made by make_engine, on pysqlite
+            raise TypeError(f"an SQLite engine on pysqlite was expected, not {type(raw).__name__}")
         usual = raw.execute("PRAGMA busy_timeout").fetchall()[0][0]
         return _checkpoint(raw, wait_ms=wait_ms, then_ms=usual)
 
@@ -191,8 +197,6 @@ def alembic_config(engine: Engine) -> Config:
 def _opening_error(exc: DBAPIError, url: URL) -> Exception:
     """What a failure to open the database means: a URL that cannot work, a server that refuses it, or (the rest)
     a database that is busy or unreachable for now."""
-    from store.repo import StoreUnavailable
-
     reason = _one_line(str(exc.orig) if exc.orig is not None else str(exc))
     if url.get_backend_name() == "sqlite":
         if _sqlite_code(exc.orig) in _SQLITE_NOT_A_PLACE:
@@ -210,8 +214,6 @@ def upgrade(engine: Engine) -> None:
     upgrade`; several processes may run it at once). Raises BadDatabaseURL or DatabaseRefused when the database cannot
     be used as configured, StoreUnavailable when it is busy or unreachable."""
     from alembic import command
-
-    from store.repo import StoreUnavailable
 
     try:
         with engine.connect():

@@ -6,13 +6,13 @@ said 👎). Export reads across workspaces only when asked to by the host's comm
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from store.database import Database
 from store.schema import Feedback
 
 VOTES = ("good", "bad")
@@ -30,8 +30,14 @@ class Vote:
 
 
 _COLUMNS = (
-    Feedback.id, Feedback.workspace_id, Feedback.user_id, Feedback.question, Feedback.vote, Feedback.results, Feedback.created_at,
-)  # fmt: skip
+    Feedback.id,
+    Feedback.workspace_id,
+    Feedback.user_id,
+    Feedback.question,
+    Feedback.vote,
+    Feedback.results,
+    Feedback.created_at,
+)
 
 
 def _vote(row: Any) -> Vote:
@@ -43,17 +49,16 @@ def _vote(row: Any) -> Vote:
 class FeedbackStore:
     """The feedback of one database. Every method is one short transaction; `clock` gives aware UTC times."""
 
-    def __init__(self, clock: Callable[[], datetime], connection: Callable[..., Any]) -> None:
-        self.clock = clock
-        self._connection = connection  # the store's: outages become StoreUnavailable, SQLite writes begin IMMEDIATE
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     def record(self, *, workspace_id: str, user_id: str, question: str, vote: str, result_ids: list[str]) -> Vote:
         """Store a person's vote on a question's answer, replacing their earlier vote on the same question."""
         if vote not in VOTES:
             raise ValueError(vote)
-        values = dict(vote=vote, results={"ids": list(result_ids)}, created_at=self.clock())
+        values = dict(vote=vote, results={"ids": list(result_ids)}, created_at=self._database.now())
         mine = (Feedback.workspace_id == workspace_id, Feedback.user_id == user_id, Feedback.question == question)
-        with self._connection(write=True) as c:
+        with self._database.connection(write=True) as c:
             found = c.execute(select(Feedback.id).where(*mine).order_by(Feedback.id).limit(1)).scalar()
             if found is None:
                 found = c.execute(
@@ -70,5 +75,5 @@ class FeedbackStore:
             q = q.where(Feedback.workspace_id == workspace_id)
         if since is not None:
             q = q.where(Feedback.created_at >= since)
-        with self._connection() as c:
+        with self._database.connection() as c:
             return [_vote(row) for row in c.execute(q)]

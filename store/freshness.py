@@ -7,13 +7,13 @@ the calendar arithmetic); here an item is due when its base date is before the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 
+from store.database import Database
+from store.errors import MAX_ROW_ID, Conflict, Forbidden, NotFound
 from store.schema import AuditEntry, Evidence, WorkGroup
 
 
@@ -52,37 +52,53 @@ class Renewal:
     changed: bool  # False when it had already been renewed that day: nothing was written
 
 
-_BASE = func.coalesce(Evidence.reviewed_on, Evidence.evidence_date)
-_DUE_COLUMNS = (
-    Evidence.id, WorkGroup.name.label("group"), Evidence.work_group_id.label("group_id"), Evidence.practice_key, Evidence.process_area,
-    Evidence.kind, Evidence.link, Evidence.note, Evidence.evidence_date, Evidence.reviewed_on, Evidence.created_by,
-)  # fmt: skip
+# An item's review starts from its base date; due_by_group in store.digests ranks by it too.
+DUE_BASE = func.coalesce(Evidence.reviewed_on, Evidence.evidence_date)
+DUE_COLUMNS = (
+    Evidence.id,
+    WorkGroup.name.label("group"),
+    Evidence.work_group_id.label("group_id"),
+    Evidence.practice_key,
+    Evidence.process_area,
+    Evidence.kind,
+    Evidence.link,
+    Evidence.note,
+    Evidence.evidence_date,
+    Evidence.reviewed_on,
+    Evidence.created_by,
+)
 
 
 class Freshness:
     """Review dates of one database's evidence. Every method is one short transaction, scoped to one workspace
     (except `workspaces`, which the weekly reminder job uses to find them)."""
 
-    def __init__(self, clock: Callable[[], datetime], connection: Callable[..., AbstractContextManager[Connection]]) -> None:
-        self.clock = clock
-        self._connection = connection  # the store's: outages become StoreUnavailable, SQLite writes begin IMMEDIATE
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     @staticmethod
-    def _live(workspace_id: str, group_id: int | None) -> list:
+    def _live(workspace_id: str, group_id: int | None) -> list[ColumnElement[bool]]:
         where = [Evidence.workspace_id == workspace_id, Evidence.removed_at.is_(None)]
         if group_id is not None:
             where.append(Evidence.work_group_id == group_id)
         return where
 
     def due(
-        self, *, workspace_id: str, before: date, group_id: int | None = None, practice_keys: set[str] | None = None,
-        created_by: str | None = None, created_before: datetime | None = None, limit: int | None = None,
-    ) -> list[DueItem]:  # fmt: skip
+        self,
+        *,
+        workspace_id: str,
+        before: date,
+        group_id: int | None = None,
+        practice_keys: set[str] | None = None,
+        created_by: str | None = None,
+        created_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[DueItem]:
         """Live evidence whose base date is before `before`, oldest first (then by number)."""
-        q: Select = (
-            select(*_DUE_COLUMNS)
+        q = (
+            select(*DUE_COLUMNS)
             .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
-            .where(*self._live(workspace_id, group_id), _BASE < before)
+            .where(*self._live(workspace_id, group_id), DUE_BASE < before)
         )
         if practice_keys is not None:
             q = q.where(Evidence.practice_key.in_(sorted(practice_keys)))
@@ -90,59 +106,62 @@ class Freshness:
             q = q.where(Evidence.created_by == created_by)
         if created_before is not None:
             q = q.where(Evidence.created_at < created_before)
-        q = q.order_by(_BASE, Evidence.id)
+        q = q.order_by(DUE_BASE, Evidence.id)
         if limit is not None:
             q = q.limit(limit)
-        with self._connection() as c:
+        with self._database.connection() as c:
             return [DueItem(**row._mapping) for row in c.execute(q)]
 
     def due_counts(self, *, workspace_id: str, before: date, group_id: int | None = None) -> dict[tuple[int, str], int]:
         """How many live items per (work group, practice) have a base date before `before`: counted in the database."""
         q = (
             select(Evidence.work_group_id, Evidence.practice_key, func.count(Evidence.id))
-            .where(*self._live(workspace_id, group_id), _BASE < before)
+            .where(*self._live(workspace_id, group_id), DUE_BASE < before)
             .group_by(Evidence.work_group_id, Evidence.practice_key)
         )
-        with self._connection() as c:
+        with self._database.connection() as c:
             return {(g, k): int(n) for g, k, n in c.execute(q)}
 
     def reviewed(self, *, workspace_id: str, group_id: int | None = None) -> dict[int, date]:
         """Evidence number -> the day it was last confirmed still valid, for live items that ever were."""
         q = select(Evidence.id, Evidence.reviewed_on).where(*self._live(workspace_id, group_id), Evidence.reviewed_on.is_not(None))
-        with self._connection() as c:
-            return {i: d for i, d in c.execute(q)}
+        with self._database.connection() as c:
+            return {i: d for i, d in c.execute(q) if d is not None}  # the query leaves out None already
 
     def workspaces(self) -> list[str]:
         """Every workspace with live evidence."""
-        with self._connection() as c:
+        with self._database.connection() as c:
             q = select(Evidence.workspace_id).where(Evidence.removed_at.is_(None)).group_by(Evidence.workspace_id)
             return sorted(r[0] for r in c.execute(q))
 
     def owners_due(self, *, workspace_id: str, before: date, created_before: datetime | None = None) -> list[str]:
         """The people who logged live evidence with a base date before `before`."""
-        q = select(Evidence.created_by).where(*self._live(workspace_id, None), _BASE < before)
+        q = select(Evidence.created_by).where(*self._live(workspace_id, None), DUE_BASE < before)
         if created_before is not None:
             q = q.where(Evidence.created_at < created_before)
-        with self._connection() as c:
+        with self._database.connection() as c:
             return sorted(r[0] for r in c.execute(q.group_by(Evidence.created_by)))
 
     def renew(self, *, workspace_id: str, evidence_id: int, actor: str, is_admin: bool, on: date) -> Renewal:
         """Evidence still valid on `on`: its review period starts again that day. Only its author or a workspace
         admin may; removed evidence cannot be renewed. Audited (evidence.renew). Raises NotFound, Forbidden, Conflict."""
-        from store.repo import MAX_ROW_ID, Conflict, Forbidden, NotFound  # not at the top: store.repo builds this class
-
         if not 0 < evidence_id <= MAX_ROW_ID:
             raise NotFound(evidence_id)
         where = (Evidence.workspace_id == workspace_id, Evidence.id == evidence_id)
-        with self._connection(write=True) as c:
+        with self._database.connection(write=True) as c:
             row = c.execute(
                 select(
-                    Evidence.practice_key, WorkGroup.name, Evidence.evidence_date, Evidence.reviewed_on, Evidence.reviewed_by,
-                    Evidence.created_by, Evidence.removed_at,
+                    Evidence.practice_key,
+                    WorkGroup.name,
+                    Evidence.evidence_date,
+                    Evidence.reviewed_on,
+                    Evidence.reviewed_by,
+                    Evidence.created_by,
+                    Evidence.removed_at,
                 )
                 .join(WorkGroup, WorkGroup.id == Evidence.work_group_id)
                 .where(*where)
-            ).first()  # fmt: skip
+            ).first()
             if row is None:
                 raise NotFound(evidence_id)
             key, group, dated, previous, previous_by, owner, removed_at = row
@@ -155,9 +174,14 @@ class Freshness:
             c.execute(update(Evidence).where(*where).values(reviewed_on=on, reviewed_by=actor))
             c.execute(
                 insert(AuditEntry).values(
-                    workspace_id=workspace_id, actor=actor, at=self.clock(), action="evidence.renew", entity="evidence",
-                    entity_id=str(evidence_id), before={"reviewed_on": previous.isoformat() if previous else None, "date": dated.isoformat()},
+                    workspace_id=workspace_id,
+                    actor=actor,
+                    at=self._database.now(),
+                    action="evidence.renew",
+                    entity="evidence",
+                    entity_id=str(evidence_id),
+                    before={"reviewed_on": previous.isoformat() if previous else None, "date": dated.isoformat()},
                     after={"reviewed_on": on.isoformat(), "reviewed_by": actor},
                 )
-            )  # fmt: skip
+            )
             return Renewal(evidence_id, key, group, dated, on, actor, previous, owner, changed=True)

@@ -10,24 +10,20 @@ not, and answered either way. Finished rows keep only their key, until they are 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import RowMapping, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.database import Database
+from store.database import scope as scope  # the edge marks a delivery's writes with inbox.scope(key)
 from store.schema import InboxEntry
 
 RECEIVED, APPLIED, DONE, FAILED = "received", "applied", "done", "failed"
 MAX_ATTEMPTS = 3  # a request whose finishing failed this often is given up (recorded as failed)
 KEEP_FINISHED = timedelta(hours=1)  # platforms retry within minutes; an hour is ample to recognise a retry
-
-# The delivery whose writes should mark its inbox row applied; set by the edge around dispatch.
-_current: ContextVar[str | None] = ContextVar("cmmi_inbox_key", default=None)
 
 
 @dataclass(frozen=True)
@@ -47,77 +43,75 @@ class Received:
         return self.status == APPLIED
 
 
-@contextmanager
-def scope(key: str | None) -> Iterator[None]:
-    """While inside, every write transaction of the store also marks inbox row `key` applied (when it exists)."""
-    token = _current.set(key)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-_MARK_APPLIED = update(InboxEntry).where(InboxEntry.key == bindparam("k"), InboxEntry.status == RECEIVED)
-
-
-def mark_applied(connection: Connection) -> None:
-    """Called by the store inside each write transaction: record that the current delivery's write happened."""
-    key = _current.get()
-    if key is not None:
-        connection.execute(_MARK_APPLIED.values(status=APPLIED), {"k": key})
-
-
 _COLUMNS = (
-    InboxEntry.key, InboxEntry.transport, InboxEntry.workspace_id, InboxEntry.kind, InboxEntry.payload, InboxEntry.status,
-    InboxEntry.received_at, InboxEntry.attempts,
-)  # fmt: skip
+    InboxEntry.key,
+    InboxEntry.transport,
+    InboxEntry.workspace_id,
+    InboxEntry.kind,
+    InboxEntry.payload,
+    InboxEntry.status,
+    InboxEntry.received_at,
+    InboxEntry.attempts,
+)
+
+_RECEIVED_FIELDS = tuple(Received.__dataclass_fields__)
+
+
+def _received(row: RowMapping) -> Received:
+    return Received(**{name: row[name] for name in _RECEIVED_FIELDS})
 
 
 class Inbox:
     """The inbox of one database. Every method is one short transaction; `clock` gives aware UTC times."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime], connection: Callable[..., Any]) -> None:
-        self.engine = engine
-        self.clock = clock
-        self._connection = connection  # the store's: outages become StoreUnavailable, SQLite writes begin IMMEDIATE
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     def receive(self, *, key: str, transport: str, workspace_id: str, kind: str, payload: dict[str, Any], owner: str) -> bool:
         """Record a delivery before acknowledging it. False when the key was already received (a retry): do nothing more."""
         values = dict(
-            key=key, transport=transport, workspace_id=workspace_id, kind=kind, payload=payload, status=RECEIVED, owner=owner,
-            received_at=self.clock(), claimed_at=None, attempts=0,
-        )  # fmt: skip
+            key=key,
+            transport=transport,
+            workspace_id=workspace_id,
+            kind=kind,
+            payload=payload,
+            status=RECEIVED,
+            owner=owner,
+            received_at=self._database.now(),
+            claimed_at=None,
+            attempts=0,
+        )
         try:
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 c.execute(insert(InboxEntry).values(**values))
             return True
         except IntegrityError:
             return False
 
-    def seen(self, key: str) -> bool:
-        with self._connection() as c:
+    def seen(self, *, key: str) -> bool:
+        with self._database.connection() as c:
             return c.execute(select(InboxEntry.id).where(InboxEntry.key == key)).first() is not None
 
-    def done(self, key: str, status: str = DONE) -> None:
+    def done(self, *, key: str, status: str = DONE) -> None:
         """The delivery is answered: forget what it said, keep its key (to recognise a late retry) until purged."""
-        with self._connection(write=True) as c:
-            c.execute(update(InboxEntry).where(InboxEntry.key == key).values(status=status, payload=None, done_at=self.clock()))
+        with self._database.connection(write=True) as c:
+            c.execute(update(InboxEntry).where(InboxEntry.key == key).values(status=status, payload=None, done_at=self._database.now()))
 
     def open_count(self) -> int:
-        with self._connection() as c:
+        with self._database.connection() as c:
             return int(c.execute(select(func.count(InboxEntry.id)).where(InboxEntry.status.in_((RECEIVED, APPLIED)))).scalar_one())
 
-    def get(self, key: str) -> Received | None:
-        with self._connection() as c:
+    def get(self, *, key: str) -> Received | None:
+        with self._database.connection() as c:
             row = c.execute(select(*_COLUMNS).where(InboxEntry.key == key)).first()
-            return Received(*row) if row else None
+            return _received(row._mapping) if row else None
 
     def claim_stale(self, *, owner: str, stale_after: timedelta, transport: str, limit: int = 50) -> list[Received]:
         """Open deliveries older than stale_after (their process died): claim each for `owner`, at most `limit`.
         A guarded UPDATE makes exactly one process win each, however many replicas look at once."""
-        now = self.clock()
+        now = self._database.now()
         cutoff = now - stale_after
-        with self._connection() as c:
+        with self._database.connection() as c:
             rows = c.execute(
                 select(*_COLUMNS, InboxEntry.claimed_at)
                 .where(InboxEntry.transport == transport, InboxEntry.status.in_((RECEIVED, APPLIED)), InboxEntry.received_at < cutoff)
@@ -125,11 +119,11 @@ class Inbox:
                 .limit(limit)
             ).all()
         claimed: list[Received] = []
-        for *fields, claimed_at in rows:
-            item = Received(*fields)
+        for row in rows:
+            item, claimed_at = _received(row._mapping), row.claimed_at
             if claimed_at is not None and claimed_at >= cutoff:
                 continue  # another process is finishing it right now
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 if item.attempts >= MAX_ATTEMPTS:
                     c.execute(
                         update(InboxEntry)
@@ -150,13 +144,13 @@ class Inbox:
     def purge(self, *, batch: int = 1000, limit: int = 100_000) -> int:
         """Delete rows finished more than KEEP_FINISHED ago, `batch` rows per transaction (a short lock each, however many
         there are), at most `limit` in one call; returns how many went. Open rows are never touched."""
-        cutoff = self.clock() - KEEP_FINISHED
+        cutoff = self._database.now() - KEEP_FINISHED
         finished = InboxEntry.status.in_((DONE, FAILED))
         # received_at narrows through ix_inbox_open; done_at, unindexed, is then checked on those few rows only.
         old = select(InboxEntry.id).where(finished, InboxEntry.received_at < cutoff, InboxEntry.done_at < cutoff).limit(batch)
         total = 0
         while total < limit:
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 ids = [r[0] for r in c.execute(old)]
                 if ids:
                     c.execute(delete(InboxEntry).where(InboxEntry.id.in_(ids)))

@@ -6,14 +6,14 @@ names someone. Each call is one short transaction, scoped to one workspace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.database import Database
 from store.schema import ID_LENGTH, Person
 
 MAX_NAME = 255  # the column's length; longer names are cut, never refused
@@ -38,9 +38,8 @@ class People:
     """Display names of one database. `clock` gives aware UTC times; `connection` is the Store's (outages become
     StoreUnavailable, SQLite writes begin IMMEDIATE)."""
 
-    def __init__(self, clock: Callable[[], datetime], connection: Callable[..., Any]) -> None:
-        self.clock = clock
-        self._connection = connection
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     def remember(self, *, workspace_id: str, user_id: str, name: str) -> bool:
         """Store a person's name when it is new or has changed; True when something was written. Empty names, and IDs
@@ -49,27 +48,27 @@ class People:
         if not name or not user_id or len(user_id) > ID_LENGTH or not workspace_id or len(workspace_id) > ID_LENGTH:
             return False
         where = (Person.workspace_id == workspace_id, Person.user_id == user_id)
-        with self._connection() as c:
+        with self._database.connection() as c:
             known = c.execute(select(Person.name).where(*where)).scalar_one_or_none()
         if known == name:
             return False
         try:
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 if known is None:
-                    c.execute(insert(Person).values(workspace_id=workspace_id, user_id=user_id, name=name, updated_at=self.clock()))
+                    c.execute(insert(Person).values(workspace_id=workspace_id, user_id=user_id, name=name, updated_at=self._database.now()))
                 else:
-                    c.execute(update(Person).where(*where).values(name=name, updated_at=self.clock()))
+                    c.execute(update(Person).where(*where).values(name=name, updated_at=self._database.now()))
         except IntegrityError:
             # Another replica stored this person a moment ago: the newest name wins.
-            with self._connection(write=True) as c:
-                c.execute(update(Person).where(*where).values(name=name, updated_at=self.clock()))
+            with self._database.connection(write=True) as c:
+                c.execute(update(Person).where(*where).values(name=name, updated_at=self._database.now()))
         return True
 
     def names(self, *, workspace_id: str, user_ids: Iterable[str]) -> dict[str, str]:
         """The known names of these people in this workspace, by user ID (people never seen are left out)."""
         wanted = sorted({u for u in user_ids if u and len(u) <= ID_LENGTH})
         found: dict[str, str] = {}
-        with self._connection() as c:
+        with self._database.connection() as c:
             for i in range(0, len(wanted), LOOKUP_BATCH):
                 rows = c.execute(
                     select(Person.user_id, Person.name).where(
@@ -80,10 +79,10 @@ class People:
         return found
 
     def get(self, *, workspace_id: str, user_id: str) -> Named | None:
-        with self._connection() as c:
+        with self._database.connection() as c:
             row = c.execute(
                 select(Person.workspace_id, Person.user_id, Person.name, Person.updated_at).where(
                     Person.workspace_id == workspace_id, Person.user_id == user_id
                 )
             ).first()
-        return Named(*row) if row else None
+        return Named(**row._mapping) if row else None

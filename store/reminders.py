@@ -7,14 +7,13 @@ so exactly one taker wins, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.database import Database
 from store.schema import ReminderDelivery
 
 MAX_ATTEMPTS = 5
@@ -45,37 +44,42 @@ class ReminderRecord:
 class Reminders:
     """Reminder claims of one database. Every method is one short transaction; `clock` gives aware UTC times."""
 
-    def __init__(self, clock: Callable[[], datetime], connection: Callable[..., AbstractContextManager[Connection]]) -> None:
-        self.clock = clock
-        self._connection = connection
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     def finished(self, *, workspace_id: str, period: str) -> set[str]:
         """Owners whose reminder for the period is finished (sent, skipped or failed): one query per workspace and run."""
         q = select(ReminderDelivery.user_id).where(
             ReminderDelivery.workspace_id == workspace_id, ReminderDelivery.period == period, ReminderDelivery.status != CLAIMED
         )
-        with self._connection() as c:
+        with self._database.connection() as c:
             return {r[0] for r in c.execute(q)}
 
     def claim(
         self, *, workspace_id: str, user_id: str, transport: str, period: str, worker: str, stale_after: timedelta
     ) -> ReminderClaim | None:
         """Claim the owner's reminder for the period, or take over a stale claim; None when another has it or it is done."""
-        now = self.clock()
+        now = self._database.now()
         try:
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 delivery_id = c.execute(
                     insert(ReminderDelivery)
                     .values(
-                        workspace_id=workspace_id, user_id=user_id, transport=transport, period=period, status=CLAIMED, claimed_by=worker,
-                        claimed_at=now, attempts=1,
+                        workspace_id=workspace_id,
+                        user_id=user_id,
+                        transport=transport,
+                        period=period,
+                        status=CLAIMED,
+                        claimed_by=worker,
+                        claimed_at=now,
+                        attempts=1,
                     )
                     .returning(ReminderDelivery.id)
-                ).scalar_one()  # fmt: skip
+                ).scalar_one()
                 return ReminderClaim(delivery_id, workspace_id, user_id, period, 1, taken_over=False)
         except IntegrityError:
             pass
-        with self._connection(write=True) as c:
+        with self._database.connection(write=True) as c:
             row = c.execute(
                 select(ReminderDelivery.id, ReminderDelivery.status, ReminderDelivery.claimed_at, ReminderDelivery.attempts).where(
                     ReminderDelivery.workspace_id == workspace_id, ReminderDelivery.user_id == user_id, ReminderDelivery.period == period
@@ -100,7 +104,7 @@ class Reminders:
             return ReminderClaim(row.id, workspace_id, user_id, period, row.attempts + 1, taken_over=True)
 
     def _finish(self, claim: ReminderClaim, worker: str, **values: object) -> bool:
-        with self._connection(write=True) as c:
+        with self._database.connection(write=True) as c:
             done = c.execute(
                 update(ReminderDelivery)
                 .where(ReminderDelivery.id == claim.delivery_id, ReminderDelivery.claimed_by == worker, ReminderDelivery.status == CLAIMED)
@@ -108,22 +112,27 @@ class Reminders:
             )
             return done.rowcount == 1
 
-    def mark_sent(self, claim: ReminderClaim, worker: str, detail: str | None = None) -> bool:
-        return self._finish(claim, worker, status=SENT, sent_at=self.clock(), detail=detail[:2000] if detail else None)
+    def mark_sent(self, *, claim: ReminderClaim, worker: str, detail: str | None = None) -> bool:
+        return self._finish(claim, worker, status=SENT, sent_at=self._database.now(), detail=detail[:2000] if detail else None)
 
-    def mark_skipped(self, claim: ReminderClaim, worker: str, detail: str) -> bool:
+    def mark_skipped(self, *, claim: ReminderClaim, worker: str, detail: str) -> bool:
         """Not sent, on purpose (the owner has left the workspace): recorded, and not tried again this period."""
         return self._finish(claim, worker, status=SKIPPED, detail=detail[:2000])
 
-    def release(self, claim: ReminderClaim, worker: str, detail: str) -> bool:
+    def release(self, *, claim: ReminderClaim, worker: str, detail: str) -> bool:
         """A transient failure: keep the claim but make it stale at once, so the next run retries."""
         return self._finish(claim, worker, claimed_at=datetime(2000, 1, 1, tzinfo=UTC), detail=detail[:2000])
 
     def record(self, *, workspace_id: str, user_id: str, period: str) -> ReminderRecord | None:
         q = select(
-            ReminderDelivery.workspace_id, ReminderDelivery.user_id, ReminderDelivery.transport, ReminderDelivery.period,
-            ReminderDelivery.status, ReminderDelivery.attempts, ReminderDelivery.detail,
-        ).where(ReminderDelivery.workspace_id == workspace_id, ReminderDelivery.user_id == user_id, ReminderDelivery.period == period)  # fmt: skip
-        with self._connection() as c:
+            ReminderDelivery.workspace_id,
+            ReminderDelivery.user_id,
+            ReminderDelivery.transport,
+            ReminderDelivery.period,
+            ReminderDelivery.status,
+            ReminderDelivery.attempts,
+            ReminderDelivery.detail,
+        ).where(ReminderDelivery.workspace_id == workspace_id, ReminderDelivery.user_id == user_id, ReminderDelivery.period == period)
+        with self._database.connection() as c:
             row = c.execute(q).first()
-            return ReminderRecord(*row) if row else None
+            return ReminderRecord(**row._mapping) if row else None

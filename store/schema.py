@@ -10,6 +10,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from store.records import JsonObject
+
 # Same constraint names on SQLite and PostgreSQL, so migrations and `alembic check` agree on both.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,7 +53,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict: JSON(), JsonObject: JSON()}
 
 
 class WorkGroup(Base):
@@ -131,8 +133,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))  # evidence.add, evidence.remove, rating.set, group.add ...
     entity: Mapped[str] = mapped_column(String(24))
     entity_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    before: Mapped[dict | None]
-    after: Mapped[dict | None]
+    before: Mapped[JsonObject | None]
+    after: Mapped[JsonObject | None]
 
 
 class DigestSubscription(Base):
@@ -156,7 +158,7 @@ class DigestSubscription(Base):
     chart: Mapped[bool] = mapped_column(server_default=false())
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
-    address: Mapped[dict | None]  # what a transport needs to post proactively (e.g. a Teams conversation reference)
+    address: Mapped[JsonObject | None]  # what a transport needs to post proactively (e.g. a Teams conversation reference)
     created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -192,7 +194,7 @@ class InboxEntry(Base):
     transport: Mapped[str] = mapped_column(String(16))
     workspace_id: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))  # command | event | action | view
-    payload: Mapped[dict | None]  # the neutral request and where to answer; emptied once answered
+    payload: Mapped[JsonObject | None]  # the neutral request and where to answer; emptied once answered
     status: Mapped[str] = mapped_column(String(16))  # received | applied | done | failed
     owner: Mapped[str] = mapped_column(String(120))  # the process that took it (host:pid:nonce)
     received_at: Mapped[datetime]
@@ -212,7 +214,7 @@ class Feedback(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     question: Mapped[str] = mapped_column(Text)
     vote: Mapped[str] = mapped_column(String(8))  # good | bad
-    results: Mapped[dict | None]  # {"ids": [...]}: the answer's top results when the vote was given
+    results: Mapped[JsonObject | None]  # {"ids": [...]}: the answer's top results when the vote was given
     created_at: Mapped[datetime]
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.database import Database
 from store.schema import AuditEntry, WorkspaceSetting
 
 
@@ -27,27 +26,26 @@ _COLUMNS = (WorkspaceSetting.name, WorkspaceSetting.value, WorkspaceSetting.upda
 class WorkspaceSettings:
     """Settings of one database's workspaces. Every method is one short transaction; `clock` gives aware UTC times."""
 
-    def __init__(self, clock: Callable[[], datetime], connection: Callable[..., AbstractContextManager[Connection]]) -> None:
-        self.clock = clock
-        self._connection = connection  # the store's: outages become StoreUnavailable, SQLite writes begin IMMEDIATE
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     def get(self, *, workspace_id: str, name: str) -> SettingValue | None:
-        with self._connection() as c:
+        with self._database.connection() as c:
             row = c.execute(select(*_COLUMNS).where(WorkspaceSetting.workspace_id == workspace_id, WorkspaceSetting.name == name)).first()
             return SettingValue(**row._mapping) if row else None
 
     def all(self, *, workspace_id: str) -> list[SettingValue]:
-        with self._connection() as c:
+        with self._database.connection() as c:
             rows = c.execute(select(*_COLUMNS).where(WorkspaceSetting.workspace_id == workspace_id).order_by(WorkspaceSetting.name))
             return [SettingValue(**r._mapping) for r in rows]
 
     def put(self, *, workspace_id: str, name: str, value: str | None, actor: str) -> tuple[SettingValue | None, SettingValue | None]:
         """Set (or, with value None, clear) a setting; returns (before, after). Audited when it changed."""
-        now = self.clock()
+        now = self._database.now()
         key = (WorkspaceSetting.workspace_id == workspace_id, WorkspaceSetting.name == name)
         for attempt in (1, 2):
             try:
-                with self._connection(write=True) as c:
+                with self._database.connection(write=True) as c:
                     row = c.execute(select(*_COLUMNS).where(*key)).first()
                     before = SettingValue(**row._mapping) if row else None
                     if (before.value if before else None) == value:
@@ -64,10 +62,16 @@ class WorkspaceSettings:
                         after = SettingValue(name, value, actor, now)
                     c.execute(
                         insert(AuditEntry).values(
-                            workspace_id=workspace_id, actor=actor, at=now, action="setting.set", entity="workspace_setting",
-                            entity_id=name, before={"value": before.value} if before else None, after={"value": value} if after else None,
+                            workspace_id=workspace_id,
+                            actor=actor,
+                            at=now,
+                            action="setting.set",
+                            entity="workspace_setting",
+                            entity_id=name,
+                            before={"value": before.value} if before else None,
+                            after={"value": value} if after else None,
                         )
-                    )  # fmt: skip
+                    )
                     return before, after
             except IntegrityError:
                 if attempt == 2:  # a concurrent first insert of the same name won twice: give up loudly

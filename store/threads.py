@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.database import Database
 from store.schema import ThreadContext
 
 
@@ -34,31 +33,30 @@ _COLUMNS = (
 class Threads:
     """What each thread is about, one row per (workspace, channel, thread). Every method is one short transaction."""
 
-    def __init__(self, clock: Callable[[], datetime], connection: Callable[..., Any]) -> None:
-        self.clock = clock
-        self._connection = connection  # the store's: outages become StoreUnavailable, SQLite writes begin IMMEDIATE
+    def __init__(self, database: Database) -> None:
+        self._database = database  # outages become StoreUnavailable, SQLite writes begin IMMEDIATE
 
     def remember(self, *, workspace_id: str, channel_id: str, thread_id: str, element_id: str) -> None:
         """Record that the bot last answered about element_id in this thread (replacing what it was about before)."""
         where = (ThreadContext.workspace_id == workspace_id, ThreadContext.channel_id == channel_id, ThreadContext.thread_id == thread_id)
-        now = self.clock()
-        with self._connection(write=True) as c:
+        now = self._database.now()
+        with self._database.connection(write=True) as c:
             if c.execute(update(ThreadContext).where(*where).values(element_id=element_id, updated_at=now)).rowcount:
                 return
         try:
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 c.execute(
                     insert(ThreadContext).values(
                         workspace_id=workspace_id, channel_id=channel_id, thread_id=thread_id, element_id=element_id, updated_at=now
                     )
                 )
         except IntegrityError:  # another answer in the same thread recorded it first: the later one wins
-            with self._connection(write=True) as c:
+            with self._database.connection(write=True) as c:
                 c.execute(update(ThreadContext).where(*where).values(element_id=element_id, updated_at=now))
 
     def topic(self, *, workspace_id: str, channel_id: str, thread_id: str) -> ThreadTopic | None:
         """What the thread is about, or None when the bot has not answered about an element in it."""
-        with self._connection() as c:
+        with self._database.connection() as c:
             row = c.execute(
                 select(*_COLUMNS).where(
                     ThreadContext.workspace_id == workspace_id, ThreadContext.channel_id == channel_id, ThreadContext.thread_id == thread_id

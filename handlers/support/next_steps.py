@@ -29,12 +29,12 @@ def team_section(ctx: Context, request: Request, practice_key: str) -> Section |
     if store is None:
         return None
     try:
-        group = store.channel_group(request.workspace_id, request.channel_id)
+        group = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
         if group is None:
             return None
-        items = store.list_evidence(request.workspace_id, group.id, {practice_key}, limit=1)
-        count = store.count_evidence(request.workspace_id, group.id, {practice_key})
-        rating = store.current_ratings(request.workspace_id, group.id).get((group.id, practice_key))
+        items = store.evidence.list(workspace_id=request.workspace_id, group_id=group.id, practice_keys={practice_key}, limit=1)
+        count = store.evidence.count(workspace_id=request.workspace_id, group_id=group.id, practice_keys={practice_key})
+        rating = store.ratings.current(workspace_id=request.workspace_id, group_id=group.id).get((group.id, practice_key))
     except StoreUnavailable:
         return None  # the answer stands without it
     rated = f"rated {rating.value}" if rating else "not rated yet"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from handlers.core import Request, UserError
-from store.repo import name_key
+from store import name_key
 from store.schema import GROUP_KEY_LENGTH, GROUP_NAME_LENGTH, ID_LENGTH
 
 MAX_NOTE = 2000

@@ -89,10 +89,10 @@ class Snapshot:
 
     @classmethod
     def load(cls, ctx: Context, store: Store, workspace: str, group: Group | None) -> Snapshot:
-        groups = [group] if group else store.list_groups(workspace)
+        groups = [group] if group else store.groups.list(workspace_id=workspace)
         group_id = group.id if group else None
-        counts = store.evidence_counts(workspace, group_id)
-        ratings = store.current_ratings(workspace, group_id)
+        counts = store.evidence.counts(workspace_id=workspace, group_id=group_id)
+        ratings = store.ratings.current(workspace_id=workspace, group_id=group_id)
         optional = {pa.abbr for pa in ctx.model.process_areas if pa.optional}
         used = frozenset({key.split(".")[0] for _, key in (*counts, *ratings)} & optional)
         return cls(groups, counts, ratings, used)

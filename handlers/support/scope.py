@@ -16,14 +16,14 @@ def resolve_group(ctx: Context, request: Request, name: str | None, usage: str) 
     """The work group named with --group, else the one bound to this channel."""
     store = need_store(ctx)
     if name:
-        group = store.find_group(request.workspace_id, name)
+        group = store.groups.find(workspace_id=request.workspace_id, name=name)
         if group is None:
-            known = ", ".join(g.name for g in store.list_groups(request.workspace_id)) or "none yet"
+            known = ", ".join(g.name for g in store.groups.list(workspace_id=request.workspace_id)) or "none yet"
             raise UserError(f'There is no work group "{name}". Work groups: {known}. Create one with: group add "{name}"')
         return group
-    group = store.channel_group(request.workspace_id, request.channel_id)
+    group = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
     if group is None:
-        known = ", ".join(g.name for g in store.list_groups(request.workspace_id)) or "none yet"
+        known = ", ".join(g.name for g in store.groups.list(workspace_id=request.workspace_id)) or "none yet"
         raise UserError(
             f"Which work group? Add --group NAME, or bind this channel once with: group use NAME. Work groups: {known}. Usage: {usage}"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection, text
+from sqlalchemy.sql.schema import SchemaItem
 
 from store.db import PG_MIGRATION_LOCK, PG_MIGRATION_WAIT, SLACK_OAUTH_TABLES, SQLITE_MIGRATION_WAIT_MS
 from store.schema import Base
@@ -12,7 +13,7 @@ config = context.config
 engine = config.attributes["engine"]
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
+def include_object(obj: SchemaItem, name: str | None, type_: str, reflected: bool, compare_to: SchemaItem | None) -> bool:
     """Everything but slack_sdk's OAuth store tables, whose models this package cannot import (see SLACK_OAUTH_TABLES)."""
     table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
     return table not in SLACK_OAUTH_TABLES

@@ -50,7 +50,7 @@ def test_ask_then_1_opens_the_evidence_form_and_the_fields_are_stored(desk: Cont
     )
     assert "→ 1 log evidence · 2 rate · 3 goal WMC.SG1 · 4 process area WMC" in out
     assert "Practice [WMC.SP1.6]: " in out and "Work group [Service Desk]: " in out
-    [item] = desk.store.list_evidence("local")
+    [item] = desk.store.evidence.list(workspace_id="local")
     assert (item.practice_key, item.group, item.kind, item.link, item.note, item.created_by) == (
         "WMC.SP1.6", "Service Desk", "artifact", "https://wiki.example.com/review", "minutes of the weekly review", "alice",
     )  # fmt: skip
@@ -74,7 +74,7 @@ def test_a_form_error_asks_again_for_that_field_only(desk: Context, clock: Clock
     assert "'soon' is not a date" in after
     assert re.findall(r"^(\w[\w ()]*?)(?: \[[^\]]*\])?: ", after, re.M) == ["Evidence date (optional)"]  # one prompt again
     assert "Evidence date (optional) [soon]: " in after  # with what was typed
-    [item] = desk.store.list_evidence("local")
+    [item] = desk.store.evidence.list(workspace_id="local")
     assert (item.note, item.evidence_date.isoformat(), item.link) == ("review minutes", day, None)
 
 
@@ -82,14 +82,14 @@ def test_a_dash_clears_a_prefilled_field_and_words_pick_a_practice(desk: Context
     chat(desk, "evidence add WMC.SP1.6 https://wiki.example.com/old old minutes")
     out = chat(desk, "evidence form 1", "progress reviews", "1", "", "", "-", "", "")
     assert "1 WMC.SP1.6 Conduct Progress Reviews" in out  # the picker's choices, numbered
-    newest = desk.store.list_evidence("local")[0]
+    newest = desk.store.evidence.list(workspace_id="local")[0]
     assert (newest.id, newest.practice_key, newest.link, newest.note) == (2, "WMC.SP1.6", None, "old minutes")
 
 
 def test_rate_from_an_answer_with_a_choice_by_number(desk: Context) -> None:
     out = chat(desk, "WMC.SP1.6", "2", "", "", "2", "patchy minutes")
     assert "Characterization: " in out and "2 LI largely implemented" in out
-    [rating] = desk.store.current_ratings("local").values()
+    [rating] = desk.store.ratings.current(workspace_id="local").values()
     assert (rating.practice_key, rating.value, rating.note, rating.rated_by) == ("WMC.SP1.6", "LI", "patchy minutes", "alice")
     assert "Rated WMC.SP1.6" in out
 
@@ -98,16 +98,15 @@ def test_numbers_without_an_action_and_an_action_that_was_not_offered(desk: Cont
     out = chat(desk, "what does WMC.SP1.6 require", "9")
     assert "There is no action 9 here: the last answer offered 1 to 4." in out
     session = console.Session(desk, Request(text="", user_id="alice"), io.StringIO(), io.StringIO(), interactive=False)
-    evidence_id = desk.store.add_evidence("local", desk.store.list_groups("local")[0], "WMC.SP1.6", "WMC", "artifact", None, "n",
-                                          desk.store.clock().date(), "bob")[0].id  # fmt: skip
+    evidence_id = desk.store.evidence.add(workspace_id="local", group=desk.store.groups.list(workspace_id="local")[0], practice_key="WMC.SP1.6", process_area="WMC", kind="artifact", link=None, note="n", evidence_date=desk.store.clock().date(), actor="bob")[0].id  # fmt: skip
     session.press(Action(Kind.SHOW, "Goal", f"evidence remove {evidence_id}"))  # a kind that cannot carry that command
     assert console.NOT_OFFERED in session.stdout.getvalue()
-    assert [i.id for i in desk.store.list_evidence("local")] == [evidence_id]
+    assert [i.id for i in desk.store.evidence.list(workspace_id="local")] == [evidence_id]
 
 
 def test_end_of_input_in_a_form_closes_it_and_stores_nothing(desk: Context) -> None:
     out = chat(desk, "evidence form WMC.SP1.6", "", "")
-    assert console.CLOSED in out and desk.store.list_evidence("local") == []
+    assert console.CLOSED in out and desk.store.evidence.list(workspace_id="local") == []
 
 
 def test_handle_line_handles_the_line_it_is_given(ctx: Context) -> None:

@@ -41,20 +41,43 @@ def seed(store: Store, clock: Clock, workspaces: int, channels: int) -> None:
     groups = {}
     for w in range(workspaces):
         ws = f"W{w}"
-        groups[ws] = [store.add_group(ws, f"Group {g}", "U1") for g in range(2)]
+        groups[ws] = [store.groups.add(workspace_id=ws, name=f"Group {g}", actor="U1") for g in range(2)]
         for n in range(12):
             clock.now = SUBSCRIBED - timedelta(days=3) + timedelta(hours=n * 9)
             group = groups[ws][n % 2]
-            store.add_evidence(ws, group, f"WMC.SP1.{1 + n % 7}", "WMC", "artifact", f"https://e.example.com/{w}/{n}", None,
-                               date(2024 + n % 3, 1 + n % 12, 1), f"U{n % 3}")  # fmt: skip
+            store.evidence.add(
+                workspace_id=ws,
+                group=group,
+                practice_key=f"WMC.SP1.{1 + n % 7}",
+                process_area="WMC",
+                kind="artifact",
+                link=f"https://e.example.com/{w}/{n}",
+                note=None,
+                evidence_date=date(2024 + n % 3, 1 + n % 12, 1),
+                actor=f"U{n % 3}",
+            )
             if n % 3 == 0:
-                store.rate(ws, group, f"WMC.SP1.{1 + n % 7}", "WMC", "PI", None, "U2")
+                store.ratings.rate(
+                    workspace_id=ws, group=group, practice_key=f"WMC.SP1.{1 + n % 7}", process_area="WMC", value="PI", note=None, actor="U2"
+                )
     clock.now = SUBSCRIBED
     for c in range(channels):
         for w in range(workspaces):
             ws = f"W{w}"
             group = (None, *groups[ws])[c % 3]
-            store.subscribe(ws, f"C{c}", "test", 0, "09:00", "UTC", group.id if group else None, 2 + c % 2, c % 4 == 0, None, "U1")
+            store.digests.subscribe(
+                workspace_id=ws,
+                channel_id=f"C{c}",
+                transport="test",
+                weekday=0,
+                local_time="09:00",
+                timezone="UTC",
+                group_id=group.id if group else None,
+                level=2 + c % 2,
+                quiet_full=c % 4 == 0,
+                address=None,
+                actor="U1",
+            )
 
 
 def run(db_ctx: Context, store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> tuple[Recorder, list[str]]:
@@ -127,7 +150,7 @@ def test_every_channel_gets_what_its_scope_alone_would_get(db_ctx: Context, stor
     seed(store, clock, workspaces=2, channels=8)
     recorder, _ = run(db_ctx, store, clock, monkeypatch)
     week = (MONDAY_0905 - timedelta(minutes=5) - timedelta(days=7), MONDAY_0905 - timedelta(minutes=5))
-    subs = {(s.workspace_id, s.channel_id): s for s in store.active_subscriptions()}
+    subs = {(s.workspace_id, s.channel_id): s for s in store.digests.active_subscriptions()}
     for key, reply in recorder.posts.items():
         sub = subs[key]
         alone = build_digest(db_ctx, store, DigestScope(sub.workspace_id, sub.work_group_id, sub.level, sub.quiet_full, sub.chart), *week)
@@ -141,11 +164,11 @@ def test_the_facts_agree_with_the_per_scope_queries(db_ctx: Context, store: Stor
     start, end = MONDAY_0905 - timedelta(days=7), MONDAY_0905
     facts = DigestFacts.load(db_ctx, store, "W1", start, end)
     before = facts.review.needs_review_before
-    groups = store.list_groups("W1")
+    groups = store.groups.list(workspace_id="W1")
     for group in (None, *groups):
         group_id = group.id if group else None
         assert facts.snapshot(db_ctx, group) == Snapshot.load(db_ctx, store, "W1", group)
         due = store.freshness.due(workspace_id="W1", before=before, group_id=group_id)
         assert facts.due_evidence({group_id} if group else {g.id for g in groups}) == (len(due), due[:OLDEST]), group
-        assert facts.week.activity(group_id) == store.activity("W1", group_id, start, end)
+        assert facts.week.activity(group_id) == store.digests.activity(workspace_id="W1", group_id=group_id, start=start, end=end)
     assert facts.due_evidence({g.id for g in groups})[0] > OLDEST  # the seed has evidence past its review date

@@ -70,10 +70,10 @@ def test_database_deliveries_are_taken_once_across_replicas(db_ctx: Context) -> 
     replica_a, replica_b = edge.Deliveries(db_ctx), edge.Deliveries(db_ctx)
     assert replica_a.receive("slack:event:Ev1", request, kind="event", reply_to={"channel": "C1"}) is True
     assert replica_b.receive("slack:event:Ev1", request, kind="event", reply_to={"channel": "C1"}) is False  # a retry, elsewhere
-    stored = db_ctx.store.inbox.get("slack:event:Ev1")
+    stored = db_ctx.store.inbox.get(key="slack:event:Ev1")
     assert stored is not None and edge.from_payload(stored.payload["request"]) == request
     replica_a.done("slack:event:Ev1")
-    assert db_ctx.store.inbox.get("slack:event:Ev1").payload is None  # answered: what it said is forgotten, its key kept
+    assert db_ctx.store.inbox.get(key="slack:event:Ev1").payload is None  # answered: what it said is forgotten, its key kept
     assert replica_b.receive("slack:event:Ev1", request, kind="event", reply_to={}) is False
 
 
@@ -103,7 +103,7 @@ def test_a_refusal_that_names_a_person_reaches_every_renderer_as_text(db_ctx: Co
 
 
 def test_a_form_with_errors_comes_back_in_the_outcome(db_ctx: Context) -> None:
-    db_ctx.store.add_group("W1", "Service Desk", "U1")
+    db_ctx.store.groups.add(workspace_id="W1", name="Service Desk", actor="U1")
     request = Request(text="evidence add", workspace_id="W1", channel_id="C1", user_id="U1", form={"practice": "WMC.SP1.6"}, via="form")
     outcome = edge.run(request, db_ctx, kind="test")
     assert outcome.reply is None and outcome.form is not None and set(outcome.form.errors) == {"group", "note"}

@@ -139,7 +139,7 @@ def test_an_unreachable_database_counts_as_an_operational_error() -> None:
     before = ops.DATABASE_ERRORS.labels("OperationalError")._value.get()
     try:
         with pytest.raises(Exception):  # noqa: B017 - whichever wrapper; the count is what is checked
-            Store(engine).find_group("W", "x")
+            Store(engine).groups.find(workspace_id="W", name="x")
     finally:
         engine.dispose()
     assert ops.DATABASE_ERRORS.labels("OperationalError")._value.get() == before + 1

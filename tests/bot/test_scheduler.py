@@ -132,30 +132,34 @@ def test_concurrent_processes_send_once(db_url: str, model, tmp_path: Path) -> N
 
 def test_crash_between_claim_and_send_is_recovered_once(db_ctx: Context, clock: Clock) -> None:
     subscribe(db_ctx, clock, ["C1"])
-    sub = db_ctx.store.subscription("W1", "C1")
+    sub = db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C1")
     clock.now = MONDAY_0905
-    claim = db_ctx.store.claim(sub.id, "2026-11-30T09:00Z", "crashed-worker", False, STALE_CLAIM)
+    claim = db_ctx.store.digests.claim(
+        subscription_id=sub.id, period="2026-11-30T09:00Z", worker="crashed-worker", late=False, stale_after=STALE_CLAIM
+    )
     assert claim is not None  # ...and then the process died
     recorder = Recorder()
     assert run(db_ctx, clock, MONDAY_0905 + STALE_CLAIM / 2, recorder).outcomes == {"taken by another": 1}
     assert recorder.posts == []
     report = run(db_ctx, clock, MONDAY_0905 + STALE_CLAIM + timedelta(minutes=1), recorder)
     assert report.outcomes == {"sent late": 1} and len(recorder.posts) == 1  # 16 minutes after its slot
-    delivery = db_ctx.store.delivery(sub.id, "2026-11-30T09:00Z")
+    delivery = db_ctx.store.digests.delivery(subscription_id=sub.id, period="2026-11-30T09:00Z")
     assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert run(db_ctx, clock, MONDAY_0905 + timedelta(hours=1), recorder).outcomes == {}
 
 
 def test_crash_after_posting_is_not_posted_twice(db_ctx: Context, clock: Clock) -> None:
     subscribe(db_ctx, clock, ["C1"])
-    sub = db_ctx.store.subscription("W1", "C1")
+    sub = db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C1")
     clock.now = MONDAY_0905
-    db_ctx.store.claim(sub.id, "2026-11-30T09:00Z", "crashed-worker", False, STALE_CLAIM)
+    db_ctx.store.digests.claim(
+        subscription_id=sub.id, period="2026-11-30T09:00Z", worker="crashed-worker", late=False, stale_after=STALE_CLAIM
+    )
     recorder = Recorder()
     recorder.delivered_before[("C1", "2026-11-30T09:00Z")] = "ts-from-the-crashed-worker"
     report = run(db_ctx, clock, MONDAY_0905 + STALE_CLAIM * 2, recorder)
     assert report.outcomes == {"recovered": 1} and recorder.posts == []
-    assert db_ctx.store.delivery(sub.id, "2026-11-30T09:00Z").message_ref == "ts-from-the-crashed-worker"
+    assert db_ctx.store.digests.delivery(subscription_id=sub.id, period="2026-11-30T09:00Z").message_ref == "ts-from-the-crashed-worker"
 
 
 def test_transient_failure_is_retried_next_run(db_ctx: Context, clock: Clock) -> None:
@@ -170,7 +174,7 @@ def test_gone_channel_is_disabled_and_others_still_sent(db_ctx: Context, clock: 
     subscribe(db_ctx, clock, ["C1", "C2", "C3"])
     recorder = Recorder(gone={"C2"})
     assert run(db_ctx, clock, MONDAY_0905, recorder).outcomes == {"sent": 2, "disabled": 1}
-    sub = db_ctx.store.subscription("W1", "C2")
+    sub = db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C2")
     assert not sub.enabled and "channel_not_found" in sub.disabled_reason
     assert "paused" in say(db_ctx, "digest", channel="C2").text
     run(db_ctx, clock, MONDAY_0905 + timedelta(days=7), recorder)
@@ -187,8 +191,8 @@ def test_late_digest_is_marked_and_a_week_late_is_skipped(db_ctx: Context, clock
     assert report.outcomes == {"skipped": 1, "sent late": 1}
     (_, period, reply) = recorder.posts[0]
     assert period == "2026-12-07T09:00Z" and "(late)" in reply.text
-    sub = db_ctx.store.subscription("W1", "C1")
-    assert db_ctx.store.delivery(sub.id, "2026-11-30T09:00Z").status == "skipped"
+    sub = db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C1")
+    assert db_ctx.store.digests.delivery(subscription_id=sub.id, period="2026-11-30T09:00Z").status == "skipped"
 
 
 def test_subscribing_after_the_slot_waits_for_next_week(db_ctx: Context, clock: Clock) -> None:
@@ -344,7 +348,7 @@ def test_a_subscription_that_cannot_be_scheduled_is_paused_alone(
         assert run(db_ctx, clock, MONDAY_0905 + timedelta(days=7), recorder).outcomes == {"sent": 2}  # still served, no error
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and str(value) not in warnings[0].getMessage()  # once, without what the channel saved
-    paused = db_ctx.store.subscription("W1", "C2")
+    paused = db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C2")
     assert not paused.enabled and paused.disabled_reason == reason
     shown_text = say(db_ctx, "digest", channel="C2").text
     assert f"It is paused: {reason}." in shown_text and "digest on" in shown_text
@@ -353,7 +357,7 @@ def test_a_subscription_that_cannot_be_scheduled_is_paused_alone(
     assert (actor, action, before["enabled"], after["enabled"], after["reason"]) == ("cmmi-bot", "digest.pause", True, False, reason)
     assert rest == []
     say(db_ctx, "digest on monday 09:00 UTC", channel="C2")  # the channel fixes it
-    assert db_ctx.store.subscription("W1", "C2").enabled
+    assert db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C2").enabled
     assert run(db_ctx, clock, MONDAY_0905 + timedelta(days=14), recorder).outcomes == {"sent": 3}
     assert sorted(c for c, _, _ in recorder.posts[4:]) == ["C1", "C2", "C3"]
 
@@ -426,8 +430,8 @@ def test_a_failure_after_posting_for_one_channel_does_not_stop_the_others(db_ctx
     if db_ctx.store.engine.dialect.name == "postgresql":
         assert report.outcomes == {"sent": 2, "error": 1}
         # the claim stays: after it goes stale, the taker asks the deliverer whether the post went out
-        sub = db_ctx.store.subscription("W1", "C1")
-        assert db_ctx.store.delivery(sub.id, "2026-11-30T09:00Z").status == "claimed"
+        sub = db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C1")
+        assert db_ctx.store.digests.delivery(subscription_id=sub.id, period="2026-11-30T09:00Z").status == "claimed"
     else:
         assert report.outcomes == {"sent": 3}  # SQLite does not enforce the column's length
 

@@ -125,7 +125,19 @@ def test_a_year_of_ticks_sends_one_digest_per_local_week(sqlite_ctx: Context, cl
 
     clock.now = start
     for n, spec in enumerate(specs):
-        sqlite_ctx.store.subscribe("W1", f"Y{n}", "test", spec.weekday, spec.local_time, spec.zone, None, 2, False, None, "U1")
+        sqlite_ctx.store.digests.subscribe(
+            workspace_id="W1",
+            channel_id=f"Y{n}",
+            transport="test",
+            weekday=spec.weekday,
+            local_time=spec.local_time,
+            timezone=spec.zone,
+            group_id=None,
+            level=2,
+            quiet_full=False,
+            address=None,
+            actor="U1",
+        )
 
     expected: dict[str, list[datetime]] = {}
     ticks: set[int] = set()

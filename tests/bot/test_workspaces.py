@@ -57,7 +57,7 @@ def test_a_slack_team_and_a_teams_tenant_with_the_same_id_do_not_share_data(db_c
     with pytest.raises(UserError, match="Which work group"):  # channel C1 is bound in Slack, not in Teams
         dispatch(teams_message("evidence add WMC.SP1.6 https://wiki.example.com/teams minutes"), db_ctx)
     assert "No evidence yet" in dispatch(teams_message("evidence list"), db_ctx).text
-    assert db_ctx.store.list_groups(SHARED_ID) == []  # nothing under the bare ID
+    assert db_ctx.store.groups.list(workspace_id=SHARED_ID) == []  # nothing under the bare ID
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_a_request_without_a_workspace_is_refused(db_ctx: Context, request_witho
     assert request.workspace_id == ""  # not "slack:" or "teams:" with nothing after it
     with pytest.raises(UserError, match="This request names no workspace"):
         dispatch(request, db_ctx)
-    assert db_ctx.store.list_groups("") == []
-    assert db_ctx.store.list_groups("slack:") == [] and db_ctx.store.list_groups("teams:") == []
+    assert db_ctx.store.groups.list(workspace_id="") == []
+    assert db_ctx.store.groups.list(workspace_id="slack:") == [] and db_ctx.store.groups.list(workspace_id="teams:") == []
 
 
 def test_a_teams_activity_without_a_tenant_gets_the_message_not_an_apology(db_ctx: Context) -> None:

@@ -27,7 +27,7 @@ def flat(reply: Reply) -> str:
 
 
 def rows(store: Store, ws: str = "W1") -> tuple[int, int, int]:
-    return store.count_evidence(ws), len(store.current_ratings(ws)), len(store.list_groups(ws))
+    return store.evidence.count(workspace_id=ws), len(store.ratings.current(workspace_id=ws)), len(store.groups.list(workspace_id=ws))
 
 
 @pytest.fixture
@@ -120,14 +120,14 @@ def test_no_group_bound_asks_which(db_ctx: Context) -> None:
     say(db_ctx, "group add Desk")
     with pytest.raises(UserError, match="Which work group"):
         say(db_ctx, "evidence add WMC.SP1.6 note", channel="unbound")
-    assert db_ctx.store.count_evidence("W1") == 0
+    assert db_ctx.store.evidence.count(workspace_id="W1") == 0
 
 
 def test_remove_permissions(desk: Context) -> None:
     evidence_id = say(desk, "evidence add WMC.SP1.6 note", user="alice").data["evidence_id"]
     with pytest.raises(UserError, match="Only the person who logged"):
         say(desk, f"evidence remove {evidence_id}", user="bob")
-    assert desk.store.count_evidence("W1") == 1
+    assert desk.store.evidence.count(workspace_id="W1") == 1
     assert "Removed" in say(desk, f"evidence remove #{evidence_id}", user="carol", admin=True).text
     with pytest.raises(UserError, match="already removed"):
         say(desk, f"evidence remove {evidence_id}", user="alice")
@@ -140,7 +140,7 @@ def test_workspaces_are_isolated_through_commands(desk: Context) -> None:
     with pytest.raises(UserError, match="no evidence"):
         say(desk, f"evidence remove {evidence_id}", ws="W2", admin=True)
     assert "No work groups yet" in say(desk, "status", ws="W2").text
-    assert desk.store.count_evidence("W1") == 1
+    assert desk.store.evidence.count(workspace_id="W1") == 1
 
 
 def test_evidence_list_filters(desk: Context) -> None:
@@ -219,5 +219,5 @@ def test_database_down_is_a_clear_message(ctx: Context) -> None:
 
 def test_mentions_in_notes_are_stored_verbatim(desk: Context) -> None:
     evidence_id = say(desk, "evidence add WMC.SP1.6 <!channel> please look <@U123>").data["evidence_id"]
-    item, _ = desk.store.get_evidence("W1", evidence_id)
+    item, _ = desk.store.evidence.get(workspace_id="W1", evidence_id=evidence_id)
     assert item.note == "<!channel> please look <@U123>"

@@ -59,7 +59,7 @@ def test_a_flag_alone_means_digest_on_with_it(db_ctx: Context) -> None:
 def test_bad_digest_input(db_ctx: Context, text: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
         say(db_ctx, text)
-    assert db_ctx.store.subscription("W1", "C1") is None
+    assert db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C1") is None
 
 
 def test_quiet_week_is_one_line(db_ctx: Context, clock: Clock) -> None:
@@ -146,14 +146,16 @@ def test_digest_on_and_off_are_audited(db_ctx: Context, clock: Clock) -> None:
     changed_before, changed_after = trail[1][3], trail[1][4]
     assert (changed_before["weekday"], changed_before["time"], changed_before["timezone"]) == (4, "16:30", "Europe/Berlin")
     assert (changed_after["weekday"], changed_after["time"], changed_after["timezone"]) == (0, "09:00", "UTC")
-    assert changed_after["group_id"] == db_ctx.store.find_group("W1", "Desk").id
+    assert changed_after["group_id"] == db_ctx.store.groups.find(workspace_id="W1", name="Desk").id
     assert trail[2][3] == changed_after and trail[2][4] is None
 
 
 def test_resuming_a_paused_digest_is_audited(db_ctx: Context) -> None:
     sub = say(db_ctx, "digest on monday 09:00 UTC").data["subscription_id"]
-    assert db_ctx.store.disable_subscription(sub, "the bot can no longer post here (channel_not_found)")
-    assert not db_ctx.store.disable_subscription(sub, "again")  # already paused: nothing changes, nothing recorded
+    assert db_ctx.store.digests.disable_subscription(subscription_id=sub, reason="the bot can no longer post here (channel_not_found)")
+    assert not db_ctx.store.digests.disable_subscription(
+        subscription_id=sub, reason="again"
+    )  # already paused: nothing changes, nothing recorded
     say(db_ctx, "digest on monday 09:00 UTC", user="U2")
     actions = [(a[1], a[2], (a[3] or {}).get("enabled"), (a[4] or {}).get("enabled")) for a in digest_audit(db_ctx)]
     assert actions == [

@@ -16,7 +16,7 @@ def submit(ctx: Context, **values: str) -> object:
 
 @pytest.fixture
 def group_id(db_ctx: Context) -> str:
-    return str(db_ctx.store.add_group("W1", "Service Desk", "U1").id)
+    return str(db_ctx.store.groups.add(workspace_id="W1", name="Service Desk", actor="U1").id)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_a_note_that_cannot_be_stored_says_why_at_the_note(db_ctx: Context, grou
     form = raised.value.form
     assert set(form.errors) == {"note"} and said in form.errors["note"]
     assert form.named("practice").value == "WMC.SP1.6" and form.named("group").value == group_id  # what was typed comes back
-    assert db_ctx.store.list_evidence("W1") == []
+    assert db_ctx.store.evidence.list(workspace_id="W1") == []
 
 
 def test_every_problem_is_said_at_once_and_a_sound_form_is_stored(db_ctx: Context, group_id: str) -> None:
@@ -41,7 +41,7 @@ def test_every_problem_is_said_at_once_and_a_sound_form_is_stored(db_ctx: Contex
         submit(db_ctx, practice="XYZ.SP9.9", group="999", kind="rumour", link="htp:/nowhere", date="2999-01-01")
     assert set(raised.value.form.errors) == {"practice", "group", "kind", "link", "date"}
     reply = submit(db_ctx, practice="WMC.SP1.6", group=group_id, note="  minutes of the review 🙂 ", link="https://wiki.example.com/r")
-    [item] = db_ctx.store.list_evidence("W1")
+    [item] = db_ctx.store.evidence.list(workspace_id="W1")
     assert reply.data == {"evidence_id": item.id, "created": True}
     assert (item.note, item.group_id, item.practice_key, item.link) == (
         "minutes of the review 🙂",

@@ -258,7 +258,7 @@ def test_digest_chart_is_stored_and_the_digest_names_the_oldest_evidence(desk: C
     ids = [add(desk, f"WMC.SP1.{n}", 370 + 30 * n) for n in range(1, 8)]  # seven items to review; .7 is the oldest
     on = say(desk, "digest on monday 09:00 UTC --chart")
     assert "with the readiness chart" in on.text
-    sub = desk.store.subscription(WS, "C1")
+    sub = desk.store.digests.subscription(workspace_id=WS, channel_id="C1")
     assert sub.chart is True
     scope = DigestScope(WS, None, 2, True, sub.chart)
     reply = build_digest(desk, desk.store, scope, clock.now - timedelta(days=7), clock.now)
@@ -268,6 +268,6 @@ def test_digest_chart_is_stored_and_the_digest_names_the_oldest_evidence(desk: C
     assert stale.title == "Evidence past its review date: 7, the oldest 5"
     assert [str(i).split(" ", 1)[0] for i in stale.items] == [f"#{i}" for i in reversed(ids[2:])]
     say(desk, "digest on monday 09:00 UTC")  # without --chart: no picture
-    assert desk.store.subscription(WS, "C1").chart is False
+    assert desk.store.digests.subscription(workspace_id=WS, channel_id="C1").chart is False
     plain = build_digest(desk, desk.store, DigestScope(WS, None, 2, True), clock.now - timedelta(days=7), clock.now)
     assert plain.attachments == ()

@@ -119,7 +119,7 @@ def test_refusals_that_name_a_person_carry_them(desk: Context) -> None:
     with pytest.raises(UserError) as renaming:
         say(desk, "group rename Network to Networks", user="UBOB")
     assert Person("UALICE") in renaming.value.text and "UALICE" in str(renaming.value)
-    assert desk.store.count_evidence("W1") == 1 and say(desk, "group list").data["groups"] == ["Network", "Service Desk"]
+    assert desk.store.evidence.count(workspace_id="W1") == 1 and say(desk, "group list").data["groups"] == ["Network", "Service Desk"]
 
 
 # ---- announcements -------------------------------------------------------------------------------

@@ -13,8 +13,7 @@ import pytest
 from handlers import Context, Reply, Request, UserError, dispatch
 from handlers.evidence import add_evidence
 from handlers.support.parse import MAX_GROUP_KEY, MAX_GROUP_NAME, MAX_ID, check_group_name, check_note, parse_link
-from store import Store
-from store.repo import MAX_ROW_ID
+from store import MAX_ROW_ID, Store
 from store.schema import ChannelBinding, DigestSubscription, WorkGroup
 
 pytestmark = pytest.mark.calendar  # evidence dates come from the injected clock
@@ -35,8 +34,13 @@ def say(ctx: Context, text: str, *, ws: str = "W1", channel: str = "C1", user: s
 
 
 def rows(store: Store, ws: str = "W1") -> tuple[int, int, int, int]:
-    groups = store.list_groups(ws)
-    return store.count_evidence(ws), len(store.current_ratings(ws)), len(groups), len(store.list_evidence(ws, include_removed=True))
+    groups = store.groups.list(workspace_id=ws)
+    return (
+        store.evidence.count(workspace_id=ws),
+        len(store.ratings.current(workspace_id=ws)),
+        len(groups),
+        len(store.evidence.list(workspace_id=ws, include_removed=True)),
+    )
 
 
 @pytest.fixture
@@ -59,10 +63,10 @@ def test_a_teams_personal_chat_can_bind_a_group_and_subscribe_to_digests(db_ctx:
     logged = say(db_ctx, "evidence add WMC.SP1.6 https://wiki.example.com/review minutes", **kw)
     assert logged.data["created"]
     store = db_ctx.store
-    assert store.channel_group(TEAMS_TENANT, chat).name == "Service Desk"
-    sub = store.subscription(TEAMS_TENANT, chat)
+    assert store.groups.for_channel(workspace_id=TEAMS_TENANT, channel_id=chat).name == "Service Desk"
+    sub = store.digests.subscription(workspace_id=TEAMS_TENANT, channel_id=chat)
     assert sub is not None and sub.channel_id == chat and sub.created_by == TEAMS_USER
-    assert store.list_evidence(TEAMS_TENANT)[0].created_by == TEAMS_USER
+    assert store.evidence.list(workspace_id=TEAMS_TENANT)[0].created_by == TEAMS_USER
 
 
 def test_ids_of_the_longest_accepted_length_are_stored_whole(db_ctx: Context) -> None:
@@ -70,8 +74,8 @@ def test_ids_of_the_longest_accepted_length_are_stored_whole(db_ctx: Context) ->
     say(db_ctx, "group add Desk", ws=ws, channel=channel, user=user)
     say(db_ctx, "group use Desk", ws=ws, channel=channel, user=user)
     say(db_ctx, "rate WMC.SP1.6 LI patchy", ws=ws, channel=channel, user=user)
-    assert db_ctx.store.channel_group(ws, channel).created_by == user
-    assert db_ctx.store.current_ratings(ws)
+    assert db_ctx.store.groups.for_channel(workspace_id=ws, channel_id=channel).created_by == user
+    assert db_ctx.store.ratings.current(workspace_id=ws)
 
 
 @pytest.mark.parametrize("which", ["ws", "channel", "user"])
@@ -83,7 +87,7 @@ def test_an_id_over_the_limit_is_refused_before_the_database(db_ctx: Context, wh
         with pytest.raises(UserError, match=rf"ID of this request is {MAX_ID + 1} characters long; cmmi-bot accepts IDs of up to {MAX_ID}"):
             say(db_ctx, text, **ids)
     assert rows(db_ctx.store) == before
-    assert db_ctx.store.subscription("W1", "C1") is None
+    assert db_ctx.store.digests.subscription(workspace_id="W1", channel_id="C1") is None
 
 
 @pytest.mark.parametrize(("which", "label"), [("ws", "workspace"), ("channel", "channel"), ("user", "user")])
@@ -91,7 +95,7 @@ def test_an_empty_id_is_refused(db_ctx: Context, which: str, label: str) -> None
     ids = {"ws": "W1", "channel": "C1", "user": "U1", which: ""}
     with pytest.raises(UserError, match=f"This request names no {label}"):
         say(db_ctx, "group add Desk", **ids)
-    assert db_ctx.store.list_groups("") == [] and db_ctx.store.list_groups("W1") == []
+    assert db_ctx.store.groups.list(workspace_id="") == [] and db_ctx.store.groups.list(workspace_id="W1") == []
 
 
 def test_the_modal_path_checks_ids_too(desk: Context) -> None:
@@ -99,11 +103,11 @@ def test_the_modal_path_checks_ids_too(desk: Context) -> None:
     from handlers.support.lookup import resolve_practice
 
     practice = resolve_practice(desk, ["WMC.SP1.6"], None, "usage")[0]
-    group = desk.store.find_group("W1", "Service Desk")
+    group = desk.store.groups.find(workspace_id="W1", name="Service Desk")
     request = Request(text="evidence add (modal)", user_id="u" * (MAX_ID + 1), workspace_id="W1", channel_id="C1")
     with pytest.raises(UserError, match="user ID of this request"):
         add_evidence(request, desk, practice=practice, group=group, note="minutes")
-    assert desk.store.count_evidence("W1") == 0
+    assert desk.store.evidence.count(workspace_id="W1") == 0
 
 
 # ---- group names ------------------------------------------------------------------------------------
@@ -124,18 +128,18 @@ def test_names_that_grow_when_case_folded_are_stored_and_found(db_ctx: Context, 
     assert len(name.casefold()) > MAX_GROUP_NAME
     assert "Added work group" in say(db_ctx, f'group add "{name}"').text
     assert "now logs" in say(db_ctx, f'group use "{name}"').text
-    assert db_ctx.store.channel_group("W1", "C1").name == name
+    assert db_ctx.store.groups.for_channel(workspace_id="W1", channel_id="C1").name == name
     with pytest.raises(UserError, match="already exists"):
         say(db_ctx, f'group add "{name}"')
     renamed = letter * (MAX_GROUP_NAME - 1) + "x"
     say(db_ctx, f'group rename "{name}" to "{renamed}"')
-    assert [g.name for g in db_ctx.store.list_groups("W1")] == [renamed]
+    assert [g.name for g in db_ctx.store.groups.list(workspace_id="W1")] == [renamed]
 
 
 def test_a_name_over_the_limit_is_refused(db_ctx: Context) -> None:
     with pytest.raises(UserError, match=f"use 1-{MAX_GROUP_NAME} letters"):
         say(db_ctx, f'group add "{"a" * (MAX_GROUP_NAME + 1)}"')
-    assert db_ctx.store.list_groups("W1") == []
+    assert db_ctx.store.groups.list(workspace_id="W1") == []
 
 
 # ---- evidence numbers -------------------------------------------------------------------------------
@@ -196,14 +200,14 @@ def test_unstorable_characters_are_named_and_nothing_is_written(desk: Context, t
     assert named in message and "cannot store" in message and "Remove it" in message
     assert char not in message
     assert rows(desk.store) == before
-    assert [g.name for g in desk.store.list_groups("W1")] == ["Service Desk"]
+    assert [g.name for g in desk.store.groups.list(workspace_id="W1")] == ["Service Desk"]
 
 
 @pytest.mark.parametrize(("char", "named"), UNSTORABLE)
 def test_unstorable_characters_in_ids_are_refused(db_ctx: Context, char: str, named: str) -> None:
     with pytest.raises(UserError, match="contains a character that cannot be stored"):
         say(db_ctx, "group add Desk", channel=f"C{char}1")
-    assert db_ctx.store.list_groups("W1") == []
+    assert db_ctx.store.groups.list(workspace_id="W1") == []
 
 
 def test_a_modal_note_with_a_nul_says_which_character() -> None:

@@ -80,10 +80,12 @@ ML2 = Target(level=2)
 
 def build(logged: Logged, target: Target = ML2, group: str | None = None, audit: bool = False, months: int = 12) -> Workbook:
     store, ctx = logged.store, logged.ctx
-    chosen = store.find_group(WS, group) if group else None
+    chosen = store.groups.find(workspace_id=WS, name=group) if group else None
     snapshot = Snapshot.load(ctx, store, WS, chosen)
-    trail = store.get_evidence(WS, logged.ids["current"])[1] if audit else None
-    data = build_workbook(ctx.model, snapshot, target, store.list_evidence(WS), review_months=months, today=logged.today, audit=trail)
+    trail = store.evidence.get(workspace_id=WS, evidence_id=logged.ids["current"])[1] if audit else None
+    data = build_workbook(
+        ctx.model, snapshot, target, store.evidence.list(workspace_id=WS), review_months=months, today=logged.today, audit=trail
+    )
     assert data[:2] == b"PK"  # a zip container, as every XLSX is
     return load_workbook(io.BytesIO(data))
 
@@ -319,7 +321,7 @@ def test_the_export_command_sends_the_workbook_with_renewals_links_fills_and_aud
     assert ("evidence.renew", f"evidence {stale}") in actions
     assert ("evidence.add", f"evidence {logged.ids['current']}") in actions
     assert ("evidence.add", f"evidence {logged.ids['affirmation']}") not in actions  # another group's
-    desk = logged.store.find_group(WS, "Service Desk")
+    desk = logged.store.groups.find(workspace_id=WS, name="Service Desk")
     assert ("rating.set", f"rating {desk.id}:WMC.SP1.6") in actions
     summary = "\n".join(str(c.value) for row in book["Summary"].iter_rows() for c in row if c.value)
     assert "needs review: 0" in summary and f"Evidence in scope: {len(rows)}" in summary

@@ -31,7 +31,7 @@ def add(ctx: Context, n: int, worker: int) -> tuple[bool, str]:
 
 def assert_consistent(store: Store, acknowledged: set[str]) -> None:
     """Every acknowledged add is stored once with its audit row; nothing unacknowledged is stored."""
-    items = store.list_evidence("W1")
+    items = store.evidence.list(workspace_id="W1")
     assert {str(i.id) for i in items} == acknowledged
     with store.engine.connect() as conn:
         audited = {row[0] for row in conn.execute(text("SELECT entity_id FROM audit_log WHERE action = 'evidence.add'"))}
@@ -47,8 +47,8 @@ def test_postgres_connections_killed_mid_run(postgres_url: str, model, index) ->
             )
         )
     store = Store(engine, Clock())
-    store.add_group("W1", "Desk", "U1")
-    store.bind_channel("W1", "C1", store.find_group("W1", "Desk").id, "U1")
+    store.groups.add(workspace_id="W1", name="Desk", actor="U1")
+    store.groups.bind_channel(workspace_id="W1", channel_id="C1", group_id=store.groups.find(workspace_id="W1", name="Desk").id, actor="U1")
     ctx = Context(model=model, index=index, store=store)
     admin = make_engine(postgres_url).execution_options(isolation_level="AUTOCOMMIT")
     database = postgres_url.rsplit("/", 1)[1]
@@ -99,8 +99,8 @@ def test_sqlite_locked_by_another_process(tmp_path: Path, model, index) -> None:
     path = tmp_path / "locked.db"
     upgrade(make_engine(sqlite_url(path)))
     store = Store(make_engine(sqlite_url(path), busy_timeout_ms=300), Clock())
-    store.add_group("W1", "Desk", "U1")
-    store.bind_channel("W1", "C1", store.find_group("W1", "Desk").id, "U1")
+    store.groups.add(workspace_id="W1", name="Desk", actor="U1")
+    store.groups.bind_channel(workspace_id="W1", channel_id="C1", group_id=store.groups.find(workspace_id="W1", name="Desk").id, actor="U1")
     ctx = Context(model=model, index=index, store=store)
     assert add(ctx, 0, 1)[0]
     holder = subprocess.Popen(

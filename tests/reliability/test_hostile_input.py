@@ -112,22 +112,32 @@ def hostile_ctx(request: pytest.FixtureRequest, ctx: Context, tmp_path_factory) 
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     store = Store(engine, Clock())
     for ws in WORKSPACES:
-        group = store.add_group(ws, "Desk", "U1")
-        store.add_group(ws, FOLDING[0], "U1")
-        store.bind_channel(ws, "C1", group.id, "U1")
-        store.add_evidence(ws, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/a", "minutes", store.clock().date(), "U1")
+        group = store.groups.add(workspace_id=ws, name="Desk", actor="U1")
+        store.groups.add(workspace_id=ws, name=FOLDING[0], actor="U1")
+        store.groups.bind_channel(workspace_id=ws, channel_id="C1", group_id=group.id, actor="U1")
+        store.evidence.add(
+            workspace_id=ws,
+            group=group,
+            practice_key="WMC.SP1.6",
+            process_area="WMC",
+            kind="artifact",
+            link="https://wiki.example.com/a",
+            note="minutes",
+            evidence_date=store.clock().date(),
+            actor="U1",
+        )
     yield Context(model=ctx.model, index=ctx.index, store=store)
     engine.dispose()
 
 
 def _rows(store: Store, ws: str, channel: str) -> tuple[int, int, int, int, bool, str | None]:
     return (
-        store.count_evidence(ws),
-        len(store.list_evidence(ws, include_removed=True)),
-        len(store.current_ratings(ws)),
-        len(store.list_groups(ws)),
-        store.subscription(ws, channel) is not None,
-        (bound.name if (bound := store.channel_group(ws, channel)) else None),
+        store.evidence.count(workspace_id=ws),
+        len(store.evidence.list(workspace_id=ws, include_removed=True)),
+        len(store.ratings.current(workspace_id=ws)),
+        len(store.groups.list(workspace_id=ws)),
+        store.digests.subscription(workspace_id=ws, channel_id=channel) is not None,
+        (bound.name if (bound := store.groups.for_channel(workspace_id=ws, channel_id=channel)) else None),
     )
 
 
@@ -169,6 +179,6 @@ def test_out_of_range_and_odd_numbers_are_missing_evidence_on_both_databases(hos
 
 
 def test_a_real_evidence_number_still_answers(hostile_ctx: Context) -> None:
-    [item] = hostile_ctx.store.list_evidence("W1", limit=1)
+    [item] = hostile_ctx.store.evidence.list(workspace_id="W1", limit=1)
     reply = dispatch(Request(text=f"evidence show {item.id}", user_id="U1", workspace_id="W1", channel_id="C1"), hostile_ctx)
     assert reply.text == f"Evidence #{item.id}"

@@ -35,8 +35,8 @@ WORKSPACE = f"slack:{TEAM_ID}"  # what the store keeps for the fake team
 
 @pytest.fixture
 def served(db_ctx: Context) -> Iterator[Served]:
-    group = db_ctx.store.add_group(WORKSPACE, "Service Desk", "U0ADMIN")
-    db_ctx.store.bind_channel(WORKSPACE, "C0LOAD", group.id, "U0ADMIN")
+    group = db_ctx.store.groups.add(workspace_id=WORKSPACE, name="Service Desk", actor="U0ADMIN")
+    db_ctx.store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0LOAD", group_id=group.id, actor="U0ADMIN")
     with serve_slack(db_ctx) as served:
         yield served
 
@@ -69,7 +69,7 @@ def test_two_thousand_commands_from_twenty_clients(served: Served, db_ctx: Conte
         found = LOGGED.search(replies[n][1])
         assert found, f"add {n} was not confirmed: {replies[n][1][:300]}"
         acknowledged.add(int(found.group(1)))
-    stored = db_ctx.store.list_evidence(WORKSPACE)
+    stored = db_ctx.store.evidence.list(workspace_id=WORKSPACE)
     assert {e.id for e in stored} == acknowledged, short_difference(acknowledged, {e.id for e in stored}, "stored evidence")
     assert len(stored) == len(adds), f"{len(stored)} stored for {len(adds)} adds"
     links = {e.link for e in stored}

@@ -135,8 +135,8 @@ def command(url: str, text_: str, n: int, fake: FakeSlack) -> tuple[int, str]:
 
 def prepare(db_url: str) -> Store:
     store = Store(make_engine(db_url))
-    group = store.add_group(WORKSPACE, "Replica Desk", "U0ADMIN")
-    store.bind_channel(WORKSPACE, "C0REPLICA", group.id, "U0ADMIN")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Replica Desk", actor="U0ADMIN")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0REPLICA", group_id=group.id, actor="U0ADMIN")
     return store
 
 
@@ -200,7 +200,19 @@ def test_both_schedulers_running_send_a_due_digest_once(pg_url: str, tmp_path: P
     now = datetime.now(UTC)
     slot = now - timedelta(minutes=2)  # due two minutes ago: on time, not late
     store.clock = lambda: now - timedelta(days=7)  # subscribed a week ago, before the slot
-    sub = store.subscribe(WORKSPACE, "C0DIGEST", "slack", slot.weekday(), slot.strftime("%H:%M"), "UTC", None, 2, True, None, "U0ADMIN")
+    sub = store.digests.subscribe(
+        workspace_id=WORKSPACE,
+        channel_id="C0DIGEST",
+        transport="slack",
+        weekday=slot.weekday(),
+        local_time=slot.strftime("%H:%M"),
+        timezone="UTC",
+        group_id=None,
+        level=2,
+        quiet_full=True,
+        address=None,
+        actor="U0ADMIN",
+    )
     with FakeSlack() as fake, ExitStack() as replicas:
         urls = [replicas.enter_context(replica(name, pg_url, fake, tmp_path)) for name in ("a", "b")]
         fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == "C0DIGEST", timeout=30)

@@ -156,8 +156,8 @@ def open_deliveries(db_url: str) -> int:
 def prepare(db_url: str) -> None:
     engine = make_engine(db_url)
     store = Store(engine)
-    group = store.add_group(WORKSPACE, "Burst Desk", "U0ADMIN")
-    store.bind_channel(WORKSPACE, "C0BURST", group.id, "U0ADMIN")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Burst Desk", actor="U0ADMIN")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0BURST", group_id=group.id, actor="U0ADMIN")
     engine.dispose()
 
 

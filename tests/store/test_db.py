@@ -62,7 +62,7 @@ class Limited:
 
     def assert_consistent(self, acknowledged: set[str]) -> None:
         """Every acknowledged add is stored once with its audit row; nothing else is."""
-        assert {str(i.id) for i in self.ctx.store.list_evidence("W1")} == acknowledged
+        assert {str(i.id) for i in self.ctx.store.evidence.list(workspace_id="W1")} == acknowledged
         with self.engine.connect() as conn:
             audited = {row[0] for row in conn.execute(text("SELECT entity_id FROM audit_log WHERE action = 'evidence.add'"))}
         assert audited == acknowledged
@@ -74,8 +74,8 @@ def limited(tmp_path: Path, model, index) -> Iterator[Limited]:
     engine = make_engine(sqlite_url(path))
     upgrade(engine)
     store = Store(engine, Clock())
-    store.add_group("W1", "Desk", "U1")
-    store.bind_channel("W1", "C1", store.find_group("W1", "Desk").id, "U1")
+    store.groups.add(workspace_id="W1", name="Desk", actor="U1")
+    store.groups.bind_channel(workspace_id="W1", channel_id="C1", group_id=store.groups.find(workspace_id="W1", name="Desk").id, actor="U1")
     with engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
     box = Limited(path, engine, Context(model=model, index=index, store=store), max_pages=pages + 6)
@@ -108,7 +108,7 @@ def test_a_full_database_grows_again_once_room_is_made(limited: Limited, caplog:
 def test_after_a_full_database_the_wal_gives_its_space_back(limited: Limited) -> None:
     limited.fill()
     assert limited.wal_bytes > 0
-    limited.ctx.store.list_evidence("W1")  # the next use of the database, a read
+    limited.ctx.store.evidence.list(workspace_id="W1")  # the next use of the database, a read
     assert limited.wal_bytes == 0
 
 
@@ -123,10 +123,10 @@ def test_a_burst_of_writes_does_not_leave_a_large_wal_behind(tmp_path: Path) -> 
             conn.exec_driver_sql("INSERT INTO scratch VALUES (zeroblob(1048576))")
     assert wal.stat().st_size > 3 * SQLITE_JOURNAL_SIZE_LIMIT
     store = Store(engine, Clock())
-    store.add_group("W1", "Desk", "U1")  # the next ordinary writes reuse the checkpointed WAL
-    store.add_group("W1", "Ops", "U1")
+    store.groups.add(workspace_id="W1", name="Desk", actor="U1")  # the next ordinary writes reuse the checkpointed WAL
+    store.groups.add(workspace_id="W1", name="Ops", actor="U1")
     assert wal.stat().st_size <= SQLITE_JOURNAL_SIZE_LIMIT
-    assert [g.name for g in store.list_groups("W1")] == ["Desk", "Ops"]
+    assert [g.name for g in store.groups.list(workspace_id="W1")] == ["Desk", "Ops"]
     engine.dispose()
 
 

@@ -19,16 +19,16 @@ def receive(store: Store, key: str) -> bool:
 def test_purge_deletes_rows_finished_over_an_hour_ago_in_batches_and_keeps_the_rest(store: Store, clock: Clock) -> None:
     for n in range(5):
         assert receive(store, f"old:{n}")
-        store.inbox.done(f"old:{n}")
+        store.inbox.done(key=f"old:{n}")
     assert receive(store, "old:open")  # never answered: recovery's business, never the purge's
     clock.advance(minutes=30)
     assert receive(store, "recent")
-    store.inbox.done("recent")
+    store.inbox.done(key="recent")
     clock.advance(seconds=KEEP_FINISHED.total_seconds() - 30 * 60 + 1)
 
     assert store.inbox.purge(batch=2) == 5  # three transactions of at most two rows
-    assert not any(store.inbox.seen(f"old:{n}") for n in range(5))
-    assert store.inbox.seen("old:open") and store.inbox.seen("recent")
+    assert not any(store.inbox.seen(key=f"old:{n}") for n in range(5))
+    assert store.inbox.seen(key="old:open") and store.inbox.seen(key="recent")
     assert store.inbox.open_count() == 1
     assert store.inbox.purge() == 0
     # Once purged, a key is new again; within the hour a retry is still recognised.
@@ -38,8 +38,8 @@ def test_purge_deletes_rows_finished_over_an_hour_ago_in_batches_and_keeps_the_r
 def test_a_row_received_long_ago_but_finished_recently_is_kept(store: Store, clock: Clock) -> None:
     assert receive(store, "slow")
     clock.advance(hours=2)
-    store.inbox.done("slow")
-    assert store.inbox.purge() == 0 and store.inbox.seen("slow")
+    store.inbox.done(key="slow")
+    assert store.inbox.purge() == 0 and store.inbox.seen(key="slow")
     clock.advance(seconds=KEEP_FINISHED.total_seconds() + 1)
     assert store.inbox.purge() == 1
 
@@ -47,7 +47,7 @@ def test_a_row_received_long_ago_but_finished_recently_is_kept(store: Store, clo
 def test_purge_stops_at_its_limit(store: Store, clock: Clock) -> None:
     for n in range(7):
         receive(store, f"k{n}")
-        store.inbox.done(f"k{n}")
+        store.inbox.done(key=f"k{n}")
     clock.advance(hours=2)
     assert store.inbox.purge(batch=3, limit=5) == 6  # whole batches: it stops after the one that crossed the limit
     assert store.inbox.purge(batch=3) == 1
@@ -55,16 +55,16 @@ def test_purge_stops_at_its_limit(store: Store, clock: Clock) -> None:
 
 def test_the_maintenance_loop_purges(db_ctx: Context, store: Store, clock: Clock) -> None:
     receive(store, "finished")
-    store.inbox.done("finished")
+    store.inbox.done(key="finished")
     clock.advance(hours=2)
     settings = load_settings({"CMMI_DIGEST_CHECK_SECONDS": "0.05"})
     thread = start_scheduler(settings, db_ctx, {})
     assert thread is not None
     try:
         deadline = time.monotonic() + 60
-        while store.inbox.seen("finished") and time.monotonic() < deadline:
+        while store.inbox.seen(key="finished") and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
         thread.stop()
         thread.join()
-    assert not store.inbox.seen("finished")
+    assert not store.inbox.seen(key="finished")

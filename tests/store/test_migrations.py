@@ -44,10 +44,20 @@ def engine(db_url: str) -> Iterator[Engine]:
 def populate(store: Store) -> None:
     """A little of everything in every workspace: group, channel binding, evidence, rating, audit, maybe a digest."""
     for n, ws in enumerate(EXPECTED):
-        group = store.add_group(ws, "Service Desk", "U1")
-        store.bind_channel(ws, f"C{n}", group.id, "U1")
-        store.add_evidence(ws, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/a", "minutes", date(2026, 11, 1), "U1")
-        store.rate(ws, group, "WMC.SP1.6", "WMC", "LI", None, "U1")
+        group = store.groups.add(workspace_id=ws, name="Service Desk", actor="U1")
+        store.groups.bind_channel(workspace_id=ws, channel_id=f"C{n}", group_id=group.id, actor="U1")
+        store.evidence.add(
+            workspace_id=ws,
+            group=group,
+            practice_key="WMC.SP1.6",
+            process_area="WMC",
+            kind="artifact",
+            link="https://wiki.example.com/a",
+            note="minutes",
+            evidence_date=date(2026, 11, 1),
+            actor="U1",
+        )
+        store.ratings.rate(workspace_id=ws, group=group, practice_key="WMC.SP1.6", process_area="WMC", value="LI", note=None, actor="U1")
         if ws in SUBSCRIBED:  # written as code of 0003's time did: today's Store also reads later columns (chart)
             now = store.clock()
             with store.engine.begin() as c:
@@ -92,9 +102,9 @@ def test_upgrade_namespaces_every_table_keeps_every_row_and_downgrade_restores(e
         assert found[table] == set(EXPECTED.values()), table
     assert found["digest_subscription"] == {EXPECTED[ws] for ws in SUBSCRIBED}
     for n, (old, new) in enumerate(EXPECTED.items()):
-        group = store.channel_group(new, f"C{n}")
+        group = store.groups.for_channel(workspace_id=new, channel_id=f"C{n}")
         assert group is not None and group.name == "Service Desk", old
-        assert store.count_evidence(new) == 1 and len(store.current_ratings(new)) == 1
+        assert store.evidence.count(workspace_id=new) == 1 and len(store.ratings.current(workspace_id=new)) == 1
     if engine.dialect.name == "sqlite":
         with engine.connect() as c:
             assert c.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # enforcement is back on after the migration
@@ -113,34 +123,34 @@ def test_upgrade_namespaces_every_table_keeps_every_row_and_downgrade_restores(e
 def test_long_ids_fit_after_the_upgrade_and_downgrade_refuses_to_cut_them(engine: Engine) -> None:
     store = Store(engine, Clock())
     chat = "a:1" + "x" * 128
-    group = store.add_group("teams:" + TENANT, "Desk", "U1")
-    store.bind_channel("teams:" + TENANT, chat, group.id, "U1")
+    group = store.groups.add(workspace_id="teams:" + TENANT, name="Desk", actor="U1")
+    store.groups.bind_channel(workspace_id="teams:" + TENANT, channel_id=chat, group_id=group.id, actor="U1")
     with pytest.raises(RuntimeError, match=r"channel_binding\.channel_id are longer than 64"):
         command.downgrade(alembic_config(engine), "0003")
     assert current_revision(engine) == head(engine)  # a refused downgrade changes nothing
-    assert store.channel_group("teams:" + TENANT, chat).name == "Desk"
+    assert store.groups.for_channel(workspace_id="teams:" + TENANT, channel_id=chat).name == "Desk"
 
 
 def test_downgrade_refuses_to_merge_a_slack_and_a_teams_workspace(engine: Engine) -> None:
     store = Store(engine, Clock())
-    store.add_group(f"slack:{SLACK_TEAM}", "Desk", "U1")
-    store.add_group(f"teams:{SLACK_TEAM}", "Desk", "U2")
+    store.groups.add(workspace_id=f"slack:{SLACK_TEAM}", name="Desk", actor="U1")
+    store.groups.add(workspace_id=f"teams:{SLACK_TEAM}", name="Desk", actor="U2")
     with pytest.raises(RuntimeError, match="would both become"):
         command.downgrade(alembic_config(engine), "0003")
     assert current_revision(engine) == head(engine)  # a refused downgrade changes nothing
-    assert [g.created_by for g in store.list_groups(f"teams:{SLACK_TEAM}")] == ["U2"]
+    assert [g.created_by for g in store.groups.list(workspace_id=f"teams:{SLACK_TEAM}")] == ["U2"]
 
 
 def test_upgrade_refuses_to_merge_into_an_already_prefixed_workspace(engine: Engine) -> None:
     cfg = alembic_config(engine)
     command.downgrade(cfg, "0003")
     store = Store(engine, Clock())
-    store.add_group(SLACK_TEAM, "Desk", "U1")
-    store.add_group(f"slack:{SLACK_TEAM}", "Desk", "U2")  # `say --workspace slack:...` before 0004
+    store.groups.add(workspace_id=SLACK_TEAM, name="Desk", actor="U1")
+    store.groups.add(workspace_id=f"slack:{SLACK_TEAM}", name="Desk", actor="U2")  # `say --workspace slack:...` before 0004
     with pytest.raises(RuntimeError, match="would both become"):
         command.upgrade(cfg, "head")
     assert current_revision(engine) == "0003"
-    assert [g.created_by for g in store.list_groups(SLACK_TEAM)] == ["U1"]
+    assert [g.created_by for g in store.groups.list(workspace_id=SLACK_TEAM)] == ["U1"]
     with engine.begin() as c:  # so the fixture can upgrade the shared database again
         c.execute(text("DELETE FROM audit_log"))
         c.execute(text("DELETE FROM work_group"))

@@ -28,8 +28,20 @@ def add(
     note: str | None = "n",
     user: str = "U1",
 ):
-    group = group or (store.find_group(ws, "Service Desk") or store.add_group(ws, "Service Desk", user))
-    return store.add_evidence(ws, group, key, key.split(".")[0], "artifact", link, note, TODAY, user)
+    group = group or (
+        store.groups.find(workspace_id=ws, name="Service Desk") or store.groups.add(workspace_id=ws, name="Service Desk", actor=user)
+    )
+    return store.evidence.add(
+        workspace_id=ws,
+        group=group,
+        practice_key=key,
+        process_area=key.split(".")[0],
+        kind="artifact",
+        link=link,
+        note=note,
+        evidence_date=TODAY,
+        actor=user,
+    )
 
 
 def test_migrations_are_idempotent_and_match_the_models(db_url: str) -> None:
@@ -46,32 +58,32 @@ def test_migrations_are_idempotent_and_match_the_models(db_url: str) -> None:
 
 
 def test_groups_are_unique_per_workspace_ignoring_case(store: Store) -> None:
-    store.add_group("W1", "Service Desk", "U1")
+    store.groups.add(workspace_id="W1", name="Service Desk", actor="U1")
     with pytest.raises(Conflict):
-        store.add_group("W1", "service  desk", "U2")
-    store.add_group("W2", "Service Desk", "U9")  # another workspace may use the same name
-    assert [g.name for g in store.list_groups("W1")] == ["Service Desk"]
-    assert store.find_group("W1", "SERVICE DESK") is not None
-    assert store.find_group("W3", "Service Desk") is None
+        store.groups.add(workspace_id="W1", name="service  desk", actor="U2")
+    store.groups.add(workspace_id="W2", name="Service Desk", actor="U9")  # another workspace may use the same name
+    assert [g.name for g in store.groups.list(workspace_id="W1")] == ["Service Desk"]
+    assert store.groups.find(workspace_id="W1", name="SERVICE DESK") is not None
+    assert store.groups.find(workspace_id="W3", name="Service Desk") is None
 
 
 def test_rename_needs_creator_or_admin(store: Store) -> None:
-    store.add_group("W1", "Ops", "U1")
+    store.groups.add(workspace_id="W1", name="Ops", actor="U1")
     with pytest.raises(Forbidden):
-        store.rename_group("W1", "Ops", "Operations", "U2", is_admin=False)
-    assert store.rename_group("W1", "Ops", "Operations", "U2", is_admin=True).name == "Operations"
-    store.add_group("W1", "Desk", "U1")
+        store.groups.rename(workspace_id="W1", name="Ops", new_name="Operations", actor="U2", is_admin=False)
+    assert store.groups.rename(workspace_id="W1", name="Ops", new_name="Operations", actor="U2", is_admin=True).name == "Operations"
+    store.groups.add(workspace_id="W1", name="Desk", actor="U1")
     with pytest.raises(Conflict):
-        store.rename_group("W1", "Desk", "operations", "U1", is_admin=False)
+        store.groups.rename(workspace_id="W1", name="Desk", new_name="operations", actor="U1", is_admin=False)
 
 
 def test_channel_binding(store: Store) -> None:
-    a, b = store.add_group("W1", "A", "U1"), store.add_group("W1", "B", "U1")
-    store.bind_channel("W1", "C1", a.id, "U1")
-    assert store.channel_group("W1", "C1").name == "A"
-    store.bind_channel("W1", "C1", b.id, "U1")
-    assert store.channel_group("W1", "C1").name == "B"
-    assert store.channel_group("W2", "C1") is None
+    a, b = store.groups.add(workspace_id="W1", name="A", actor="U1"), store.groups.add(workspace_id="W1", name="B", actor="U1")
+    store.groups.bind_channel(workspace_id="W1", channel_id="C1", group_id=a.id, actor="U1")
+    assert store.groups.for_channel(workspace_id="W1", channel_id="C1").name == "A"
+    store.groups.bind_channel(workspace_id="W1", channel_id="C1", group_id=b.id, actor="U1")
+    assert store.groups.for_channel(workspace_id="W1", channel_id="C1").name == "B"
+    assert store.groups.for_channel(workspace_id="W2", channel_id="C1") is None
 
 
 def test_same_evidence_from_the_same_person_within_the_window_is_stored_once(store: Store, clock: Clock) -> None:
@@ -85,11 +97,11 @@ def test_same_evidence_from_the_same_person_within_the_window_is_stored_once(sto
     clock.advance(minutes=11)
     later, created_later = add(store)
     assert created_later and later.id != first.id
-    assert store.count_evidence("W1") == 4
+    assert store.evidence.count(workspace_id="W1") == 4
 
 
 def test_concurrent_retries_store_once(store: Store) -> None:
-    group = store.add_group("W1", "Service Desk", "U1")
+    group = store.groups.add(workspace_id="W1", name="Service Desk", actor="U1")
     results, errors = [], []
 
     def retry() -> None:
@@ -106,33 +118,33 @@ def test_concurrent_retries_store_once(store: Store) -> None:
     assert errors == []
     assert len({item.id for item, _ in results}) == 1
     assert sum(created for _, created in results) == 1
-    assert store.count_evidence("W1") == 1
+    assert store.evidence.count(workspace_id="W1") == 1
 
 
 def test_workspaces_never_see_each_other(store: Store) -> None:
     item, _ = add(store, ws="W1")
     add(store, ws="W2")
-    assert [e.id for e in store.list_evidence("W1")] == [item.id]
+    assert [e.id for e in store.evidence.list(workspace_id="W1")] == [item.id]
     with pytest.raises(NotFound):
-        store.get_evidence("W2", item.id)
+        store.evidence.get(workspace_id="W2", evidence_id=item.id)
     with pytest.raises(NotFound):
-        store.remove_evidence("W2", item.id, "U1", is_admin=True)
-    assert set(store.evidence_counts("W2").values()) == {1}
-    assert store.current_ratings("W2") == {}
+        store.evidence.remove(workspace_id="W2", evidence_id=item.id, actor="U1", is_admin=True)
+    assert set(store.evidence.counts(workspace_id="W2").values()) == {1}
+    assert store.ratings.current(workspace_id="W2") == {}
 
 
 def test_remove_is_for_author_or_admin_and_keeps_history(store: Store, clock: Clock) -> None:
     item, _ = add(store, user="U1")
     with pytest.raises(Forbidden):
-        store.remove_evidence("W1", item.id, "U2", is_admin=False)
+        store.evidence.remove(workspace_id="W1", evidence_id=item.id, actor="U2", is_admin=False)
     clock.advance(minutes=1)
-    removed = store.remove_evidence("W1", item.id, "U1", is_admin=False)
+    removed = store.evidence.remove(workspace_id="W1", evidence_id=item.id, actor="U1", is_admin=False)
     assert removed.removed_by == "U1" and removed.removed_at == clock.now
     with pytest.raises(Conflict):
-        store.remove_evidence("W1", item.id, "U1", is_admin=True)
-    assert store.list_evidence("W1") == []
-    assert [e.id for e in store.list_evidence("W1", include_removed=True)] == [item.id]
-    _, audit = store.get_evidence("W1", item.id)
+        store.evidence.remove(workspace_id="W1", evidence_id=item.id, actor="U1", is_admin=True)
+    assert store.evidence.list(workspace_id="W1") == []
+    assert [e.id for e in store.evidence.list(workspace_id="W1", include_removed=True)] == [item.id]
+    _, audit = store.evidence.get(workspace_id="W1", evidence_id=item.id)
     assert [a.action for a in audit] == ["evidence.add", "evidence.remove"]
     assert audit[1].before["removed"] is False and audit[1].after["removed"] is True
     # the same evidence can be logged again once the first copy is removed
@@ -140,19 +152,23 @@ def test_remove_is_for_author_or_admin_and_keeps_history(store: Store, clock: Cl
 
 
 def test_ratings_keep_history_and_the_newest_counts(store: Store, clock: Clock) -> None:
-    group = store.add_group("W1", "Desk", "U1")
-    _, previous = store.rate("W1", group, "WMC.SP1.6", "WMC", "PI", None, "U1")
+    group = store.groups.add(workspace_id="W1", name="Desk", actor="U1")
+    _, previous = store.ratings.rate(
+        workspace_id="W1", group=group, practice_key="WMC.SP1.6", process_area="WMC", value="PI", note=None, actor="U1"
+    )
     assert previous is None
     clock.advance(days=1)
-    new, previous = store.rate("W1", group, "WMC.SP1.6", "WMC", "LI", "better now", "U2")
+    new, previous = store.ratings.rate(
+        workspace_id="W1", group=group, practice_key="WMC.SP1.6", process_area="WMC", value="LI", note="better now", actor="U2"
+    )
     assert previous.value == "PI" and new.value == "LI"
-    assert store.current_ratings("W1")[(group.id, "WMC.SP1.6")].value == "LI"
-    assert [r.value for r in store.rating_history("W1", group.id, "WMC.SP1.6")] == ["PI", "LI"]
+    assert store.ratings.current(workspace_id="W1")[(group.id, "WMC.SP1.6")].value == "LI"
+    assert [r.value for r in store.ratings.history(workspace_id="W1", group_id=group.id, practice_key="WMC.SP1.6")] == ["PI", "LI"]
 
 
 def test_timestamps_come_back_aware_utc(store: Store, clock: Clock) -> None:
     item, _ = add(store)
-    stored, audit = store.get_evidence("W1", item.id)
+    stored, audit = store.evidence.get(workspace_id="W1", evidence_id=item.id)
     assert stored.created_at == clock.now and stored.created_at.tzinfo is not None
     assert audit[0].at.utcoffset().total_seconds() == 0
     assert stored.evidence_date == TODAY
@@ -161,13 +177,13 @@ def test_timestamps_come_back_aware_utc(store: Store, clock: Clock) -> None:
 def test_user_text_is_stored_verbatim(store: Store) -> None:
     note = "<!channel> <@U123> 'quotes' \"double\" ünïcödé ✓ ; DROP TABLE evidence; --"
     item, _ = add(store, note=note)
-    assert store.get_evidence("W1", item.id)[0].note == note
+    assert store.evidence.get(workspace_id="W1", evidence_id=item.id)[0].note == note
 
 
 def test_unreachable_postgres_is_store_unavailable() -> None:
     store = Store(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing?connect_timeout=2"), Clock())
     with pytest.raises(StoreUnavailable):
-        store.list_groups("W1")
+        store.groups.list(workspace_id="W1")
 
 
 def test_locked_sqlite_is_store_unavailable_and_nothing_half_written(tmp_path) -> None:
@@ -176,23 +192,43 @@ def test_locked_sqlite_is_store_unavailable_and_nothing_half_written(tmp_path) -
     url = f"sqlite+pysqlite:///{tmp_path / 'locked.db'}"
     upgrade(make_engine(url))
     store = Store(make_engine(url, busy_timeout_ms=200), Clock())
-    group = store.add_group("W1", "Desk", "U1")
+    group = store.groups.add(workspace_id="W1", name="Desk", actor="U1")
     blocker = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(StoreUnavailable):
-            store.add_evidence("W1", group, "WMC.SP1.6", "WMC", "artifact", "https://x.example.com", None, TODAY, "U1")
+            store.evidence.add(
+                workspace_id="W1",
+                group=group,
+                practice_key="WMC.SP1.6",
+                process_area="WMC",
+                kind="artifact",
+                link="https://x.example.com",
+                note=None,
+                evidence_date=TODAY,
+                actor="U1",
+            )
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert store.count_evidence("W1") == 0
+    assert store.evidence.count(workspace_id="W1") == 0
     # and it recovers by itself once the lock is gone
-    assert store.add_evidence("W1", group, "WMC.SP1.6", "WMC", "artifact", "https://x.example.com", None, TODAY, "U1")[1]
+    assert store.evidence.add(
+        workspace_id="W1",
+        group=group,
+        practice_key="WMC.SP1.6",
+        process_area="WMC",
+        kind="artifact",
+        link="https://x.example.com",
+        note=None,
+        evidence_date=TODAY,
+        actor="U1",
+    )[1]
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
     store.clock = lambda: datetime(2026, 1, 1)
     with pytest.raises(Exception, match="naive datetime"):
-        store.add_group("W1", "X", "U1")
+        store.groups.add(workspace_id="W1", name="X", actor="U1")
     store.clock = lambda: datetime(2026, 1, 1, tzinfo=UTC)
-    assert store.add_group("W1", "X", "U1").created_at.year == 2026
+    assert store.groups.add(workspace_id="W1", name="X", actor="U1").created_at.year == 2026

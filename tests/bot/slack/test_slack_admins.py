@@ -25,8 +25,18 @@ def slack(fake_slack: FakeSlack, db_ctx: Context) -> Iterator[SlackSender]:
 
 
 def bobs_evidence(store: Store, note: str = "minutes") -> int:
-    group = store.find_group(WORKSPACE, "Desk") or store.add_group(WORKSPACE, "Desk", "U0BOB")
-    item, _ = store.add_evidence(WORKSPACE, group, "WMC.SP1.6", "WMC", "artifact", None, note, store.clock().date(), "U0BOB")
+    group = store.groups.find(workspace_id=WORKSPACE, name="Desk") or store.groups.add(workspace_id=WORKSPACE, name="Desk", actor="U0BOB")
+    item, _ = store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="WMC.SP1.6",
+        process_area="WMC",
+        kind="artifact",
+        link=None,
+        note=note,
+        evidence_date=store.clock().date(),
+        actor="U0BOB",
+    )
     return item.id
 
 
@@ -36,7 +46,7 @@ def test_listed_people_may_remove_someone_elses_evidence(slack: SlackSender, fak
     assert "Only the person who logged" in slack.command(f"evidence remove {first}", user="U0CAROL").message["text"]
     assert slack.command(f"evidence remove {first}", user="U0LISTED").message["text"] == f"Removed evidence #{first}."
     assert slack.command(f"evidence remove {second}", user="U0MAIL").message["text"] == f"Removed evidence #{second}."
-    assert {store.get_evidence(WORKSPACE, i)[0].removed_by for i in (first, second)} == {"U0LISTED", "U0MAIL"}
+    assert {store.evidence.get(workspace_id=WORKSPACE, evidence_id=i)[0].removed_by for i in (first, second)} == {"U0LISTED", "U0MAIL"}
 
 
 def test_slack_admins_stay_admins_beside_the_list(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:

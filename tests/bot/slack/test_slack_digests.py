@@ -70,7 +70,19 @@ def deliverer(fake: FakeSlack) -> SlackDeliverer:
 
 
 def subscribe(store: Store, channel: str, weekday: int = 0, local_time: str = "09:00"):
-    return store.subscribe(f"slack:{TEAM_ID}", channel, "slack", weekday, local_time, "UTC", None, 2, True, None, "U0ALICE")
+    return store.digests.subscribe(
+        workspace_id=f"slack:{TEAM_ID}",
+        channel_id=channel,
+        transport="slack",
+        weekday=weekday,
+        local_time=local_time,
+        timezone="UTC",
+        group_id=None,
+        level=2,
+        quiet_full=True,
+        address=None,
+        actor="U0ALICE",
+    )
 
 
 REPLY = Reply(text="Weekly CMMI digest: ML2 evidence 0/10", sections=(Section(title="Weekly CMMI digest", body="Nothing changed."),))
@@ -147,13 +159,15 @@ def test_archived_channel_disables_its_subscription_and_not_the_others(
     report = run_due(store_ctx, store, {"slack": deliverer(fake)}, clock.now)
     assert report.outcomes["disabled"] == 1 and report.outcomes["sent"] == 1
     assert [p.body["channel"] for p in fake.calls("chat.postMessage")] == ["C0OPEN"]
-    assert {s.id for s in store.active_subscriptions()} == {ok.id} and gone.id != ok.id
+    assert {s.id for s in store.digests.active_subscriptions()} == {ok.id} and gone.id != ok.id
 
 
 def test_a_crash_after_posting_is_recovered_without_posting_again(fake: FakeSlack, store: Store, store_ctx: Context, clock: Clock) -> None:
     sub = subscribe(store, "C0CRASH")
     clock.now = SLOT + timedelta(minutes=1)
-    claim = store.claim(sub.id, "2026-11-30T09:00Z", "crashed-worker", False, STALE_CLAIM)
+    claim = store.digests.claim(
+        subscription_id=sub.id, period="2026-11-30T09:00Z", worker="crashed-worker", late=False, stale_after=STALE_CLAIM
+    )
     assert claim is not None
     # the crashed worker posted (with metadata) but never marked the claim sent
     fake.add_message("C0CRASH", f"{(SLOT + timedelta(minutes=1)).timestamp():.6f}", metadata=_meta(claim.period, sub.id))
@@ -173,8 +187,18 @@ def test_serve_runs_the_scheduler_serves_extra_routes_and_stops_both(
 ) -> None:
     started = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     clock.now = started - timedelta(days=2)
-    sub = store.subscribe(
-        f"slack:{TEAM_ID}", "C0SERVE", "slack", started.weekday(), started.strftime("%H:%M"), "UTC", None, 2, True, None, "U0"
+    sub = store.digests.subscribe(
+        workspace_id=f"slack:{TEAM_ID}",
+        channel_id="C0SERVE",
+        transport="slack",
+        weekday=started.weekday(),
+        local_time=started.strftime("%H:%M"),
+        timezone="UTC",
+        group_id=None,
+        level=2,
+        quiet_full=True,
+        address=None,
+        actor="U0",
     )
     clock.now = datetime.now(UTC)
     servers = []

@@ -57,7 +57,7 @@ def text_of(message: dict[str, Any]) -> str:
 
 
 def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(WORKSPACE, "Admins Desk", "U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Admins Desk", actor="U0SETUP")
     added = slack.command('evidence add WMC.SP1.6 https://wiki.example.com/a minutes --group "Admins Desk"', user="U0BOB").message
     evidence_id = added["text"].split("#")[1].split()[0]
     fake_slack.set_user("U0BOSS", is_admin=True)
@@ -69,8 +69,18 @@ def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: Slack
 
 
 def test_a_failed_users_info_means_no_admin_rights(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Failing Desk", "U0SETUP")
-    item, _ = store.add_evidence(WORKSPACE, group, "IRP.SP2.1", "IRP", "artifact", None, "a note", NOW.date(), "U0OTHER")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Failing Desk", actor="U0SETUP")
+    item, _ = store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="IRP.SP2.1",
+        process_area="IRP",
+        kind="artifact",
+        link=None,
+        note="a note",
+        evidence_date=NOW.date(),
+        actor="U0OTHER",
+    )
     fake_slack.refuse("users.info", "user_not_found")
     fake_slack.set_user("U0MAYBE", is_admin=True)
     assert "Only the person who logged" in slack.command(f"evidence remove {item.id}", user="U0MAYBE").message["text"]
@@ -158,9 +168,9 @@ def submit(slack: SlackSender, view: dict[str, Any], values: dict[str, dict[str,
 
 
 def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Modal Desk", "U0SETUP")
-    store.add_group(WORKSPACE, "Other Desk", "U0SETUP")
-    store.bind_channel(WORKSPACE, "C0WORK", group.id, "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Modal Desk", actor="U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Other Desk", actor="U0SETUP")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0WORK", group_id=group.id, actor="U0SETUP")
     shortcut(slack)
     [opened] = fake_slack.wait_for("views.open")
     view = opened.body["view"]
@@ -197,7 +207,9 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     }
     sent = submit(slack, view, good)
     assert sent.status == 200 and sent.body == ""  # a plain ack closes the modal
-    [item] = store.list_evidence(WORKSPACE, group.id, {"WMC.SP1.6"})  # stored before the ack closed the form
+    [item] = store.evidence.list(
+        workspace_id=WORKSPACE, group_id=group.id, practice_keys={"WMC.SP1.6"}
+    )  # stored before the ack closed the form
     assert item.link == link
     assert (item.note, item.kind, item.evidence_date.isoformat(), item.created_by) == (
         "review minutes <@U123>",
@@ -219,7 +231,7 @@ def test_log_as_evidence_from_shortcut_to_stored_permalink(slack: SlackSender, f
     assert "future" in errors["errors"]["date"]
     fake_slack.quiet_for(0.2)
     assert [c.method for c in fake_slack.calls()] == ["users.info"] or fake_slack.calls() == []
-    assert len(store.list_evidence(WORKSPACE, group.id)) == 1  # nothing more was stored
+    assert len(store.evidence.list(workspace_id=WORKSPACE, group_id=group.id)) == 1  # nothing more was stored
 
 
 def test_the_shortcut_in_a_workspace_without_groups_says_how_to_create_one(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -229,9 +241,29 @@ def test_the_shortcut_in_a_workspace_without_groups_says_how_to_create_one(slack
 
 
 def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Home Desk", "U0SETUP")
-    store.add_evidence(WORKSPACE, group, "SD.SP3.1", "SD", "artifact", "https://wiki.example.com/home-sd", None, NOW.date(), "U0HOME")
-    store.add_evidence(WORKSPACE, group, "CM.SP1.1", "CM", "artifact", "https://wiki.example.com/not-mine", None, NOW.date(), "U0ELSE")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Home Desk", actor="U0SETUP")
+    store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="SD.SP3.1",
+        process_area="SD",
+        kind="artifact",
+        link="https://wiki.example.com/home-sd",
+        note=None,
+        evidence_date=NOW.date(),
+        actor="U0HOME",
+    )
+    store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="CM.SP1.1",
+        process_area="CM",
+        kind="artifact",
+        link="https://wiki.example.com/not-mine",
+        note=None,
+        evidence_date=NOW.date(),
+        actor="U0ELSE",
+    )
     assert slack.event({"type": "app_home_opened", "user": "U0HOME", "channel": "D0HOME", "tab": "home"}).status == 200
     [published] = fake_slack.wait_for("views.publish")
     assert published.body["user_id"] == "U0HOME"
@@ -244,15 +276,15 @@ def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     logs = [e["value"] for e in buttons if e["action_id"].startswith("cmmi:log_evidence:")]
     assert len(logs) == 5 and all(v.startswith("evidence form ") for v in logs)  # each top gap has Log evidence
-    [mine] = store.list_evidence(WORKSPACE, created_by="U0HOME")
+    [mine] = store.evidence.list(workspace_id=WORKSPACE, created_by="U0HOME")
     assert [e["value"] for e in buttons if e["action_id"].startswith("cmmi:remove:")] == [f"evidence remove {mine.id}"]
     assert any(e["action_id"].startswith("cmmi:home:") and e["type"] == "static_select" for e in buttons)  # the work-group filter
 
 
 def test_a_command_that_says_payload_is_still_a_command(slack: SlackSender, store: Store) -> None:
     # Bolt takes any form body containing "payload" for an interaction; the server parses such a command again.
-    store.add_group(WORKSPACE, "Payload Desk", "U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Payload Desk", actor="U0SETUP")
     sent = slack.command('evidence add WMC.SP1.6 payload size alerts are reviewed weekly --group "Payload Desk"', user="U0PAY")
     assert sent.status == 200 and sent.message["text"].startswith("Logged evidence #")
-    [item] = store.list_evidence(WORKSPACE, created_by="U0PAY")
+    [item] = store.evidence.list(workspace_id=WORKSPACE, created_by="U0PAY")
     assert item.note == "payload size alerts are reviewed weekly"

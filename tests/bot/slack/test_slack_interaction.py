@@ -95,8 +95,8 @@ def topic(store: Store, channel: str, thread: str) -> str | None:
 
 
 def test_follow_ups_in_a_thread_resolve_against_the_element_last_discussed(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Follow Desk", "U0SETUP")
-    store.bind_channel(WORKSPACE, "C0FOLLOW", group.id, "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Follow Desk", actor="U0SETUP")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0FOLLOW", group_id=group.id, actor="U0SETUP")
     thread = "1700001000.000100"
     mention(slack, "what does WMC.SP1.6 require", ts=thread, channel="C0FOLLOW")
     [answer] = fake_slack.wait_for("chat.postMessage")
@@ -115,7 +115,7 @@ def test_follow_ups_in_a_thread_resolve_against_the_element_last_discussed(slack
     )
     [*_, logged] = fake_slack.wait_for("chat.postMessage", count=3)
     assert logged.body["thread_ts"] == thread and logged.body["text"].startswith("Logged evidence #")
-    [item] = store.list_evidence(WORKSPACE, group.id, {"WMC.SP1.6"})
+    [item] = store.evidence.list(workspace_id=WORKSPACE, group_id=group.id, practice_keys={"WMC.SP1.6"})
     assert (item.link, item.note, item.created_by) == ("https://wiki.example.com/wmc-review", "weekly review minutes", "U0BOB")
 
     reply_in_thread(slack, "and its goal?", thread=thread, channel="C0FOLLOW")
@@ -128,7 +128,7 @@ def test_follow_ups_in_a_thread_resolve_against_the_element_last_discussed(slack
     [hint] = fake_slack.wait_for("chat.postEphemeral")
     assert (hint.body["user"], hint.body["thread_ts"]) == ("U0CAROL", thread)
     assert "log this as evidence for WMC.SP1.1" in hint.body["text"]
-    assert len(store.list_evidence(WORKSPACE, group.id)) == 1
+    assert len(store.evidence.list(workspace_id=WORKSPACE, group_id=group.id)) == 1
     fake_slack.quiet_for(0.2)
     assert len(fake_slack.calls("chat.postMessage")) == 4
 
@@ -152,7 +152,7 @@ def test_ordinary_conversation_in_threads_is_left_alone_without_a_database_write
     fake_slack.quiet_for(0.3)
     assert len(fake_slack.calls("chat.postMessage")) == 1  # only the answer to the mention
     assert fake_slack.calls("chat.postEphemeral") == []
-    assert not any(store.inbox.seen(f"slack:event:{event_id}") for event_id in ignored)  # nothing recorded for them
+    assert not any(store.inbox.seen(key=f"slack:event:{event_id}") for event_id in ignored)  # nothing recorded for them
     assert store.inbox.open_count() == open_before
 
 
@@ -200,8 +200,8 @@ def submit(slack: SlackSender, view: dict[str, Any], values: dict[str, dict[str,
 
 
 def test_log_evidence_button_opens_the_form_and_field_errors_keep_it_open(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Button Desk", "U0SETUP")
-    store.bind_channel(WORKSPACE, "C0BUTTON", group.id, "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Button Desk", actor="U0SETUP")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0BUTTON", group_id=group.id, actor="U0SETUP")
     answer = slack.command("what does SD.SP3.1 require", channel="C0BUTTON", user="U0DORA", response="ask-sd").message
     [log_button] = [b for b in buttons(answer) if b["action_id"].startswith("cmmi:log_evidence:")]
     assert slack.press(log_button["action_id"], log_button["value"], channel="C0BUTTON", user="U0DORA").status == 200
@@ -221,12 +221,12 @@ def test_log_evidence_button_opens_the_form_and_field_errors_keep_it_open(slack:
     refused = submit(slack, view, good, user="U0DORA")
     errors = json.loads(refused.body)
     assert errors["response_action"] == "errors" and set(errors["errors"]) == {"link"}  # the modal stays open
-    assert store.list_evidence(WORKSPACE, group.id) == []
+    assert store.evidence.list(workspace_id=WORKSPACE, group_id=group.id) == []
 
     fixed = {**good, "link": {"type": "plain_text_input", "value": "https://wiki.example.com/sd-report"}}
     sent = submit(slack, view, fixed, user="U0DORA")
     assert sent.status == 200 and sent.body == ""  # closed
-    [item] = store.list_evidence(WORKSPACE, group.id)
+    [item] = store.evidence.list(workspace_id=WORKSPACE, group_id=group.id)
     assert (item.practice_key, item.link, item.created_by) == ("SD.SP3.1", "https://wiki.example.com/sd-report", "U0DORA")
     [confirmation] = fake_slack.wait_for("chat.postEphemeral")
     assert confirmation.body["channel"] == "C0BUTTON" and confirmation.body["text"].startswith("Logged evidence #")
@@ -236,7 +236,7 @@ def test_a_crafted_button_runs_nothing(slack: SlackSender, fake_slack: FakeSlack
     slack.press("cmmi:log_evidence:0", "group use Somewhere Else", channel="C0CRAFT", response="craft")
     [refusal] = fake_slack.wait_for(RESPONSE_URL, where=lambda c: c.path.endswith("/craft"))
     assert "not one cmmi-bot offered" in refusal.body["text"]
-    assert store.channel_group(WORKSPACE, "C0CRAFT") is None
+    assert store.groups.for_channel(workspace_id=WORKSPACE, channel_id="C0CRAFT") is None
 
 
 # ---- pagination ----------------------------------------------------------------------------------------------------
@@ -245,10 +245,20 @@ def test_a_crafted_button_runs_nothing(slack: SlackSender, fake_slack: FakeSlack
 @pytest.fixture(scope="module")
 def pages_desk(store: Store) -> str:
     """A work group with 25 evidence items, 5 of them for IRP: two pages of 20."""
-    group = store.add_group(WORKSPACE, "Pages Desk", "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Pages Desk", actor="U0SETUP")
     for n in range(25):
         key, pa = ("IRP.SP2.1", "IRP") if n % 5 == 0 else ("WMC.SP1.6", "WMC")
-        store.add_evidence(WORKSPACE, group, key, pa, "artifact", f"https://wiki.example.com/page-{n}", None, NOW.date(), "U0PAGES")
+        store.evidence.add(
+            workspace_id=WORKSPACE,
+            group=group,
+            practice_key=key,
+            process_area=pa,
+            kind="artifact",
+            link=f"https://wiki.example.com/page-{n}",
+            note=None,
+            evidence_date=NOW.date(),
+            actor="U0PAGES",
+        )
     return '--group "Pages Desk"'
 
 
@@ -295,8 +305,8 @@ def test_a_failed_page_is_said_beside_the_list_not_instead_of_it(slack: SlackSen
 
 
 def test_the_home_work_group_menu_redraws_home_for_that_group(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(WORKSPACE, "Menu Desk A", "U0SETUP")
-    store.add_group(WORKSPACE, "Menu Desk B", "U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Menu Desk A", actor="U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Menu Desk B", actor="U0SETUP")
     slack.event({"type": "app_home_opened", "user": "U0MENU", "channel": "D0MENU", "tab": "home"})
     [drawn] = fake_slack.wait_for("views.publish")
     [menu] = [e for e in buttons(drawn.body["view"]) if e["action_id"].startswith("cmmi:home:")]
@@ -364,7 +374,7 @@ def dispatch_attachments(ctx: Context, text: str, user: str) -> Any:
 
 
 def test_a_channel_wide_change_is_announced_in_the_channel(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(WORKSPACE, "R&D Desk", "U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="R&D Desk", actor="U0SETUP")
     private = slack.command('group use "R&D Desk"', channel="C0LOUD", user="U0ERIN").message
     assert private["response_type"] == "ephemeral" and private["text"].startswith("This channel now logs to")
     [said] = fake_slack.wait_for("chat.postMessage")
@@ -372,7 +382,7 @@ def test_a_channel_wide_change_is_announced_in_the_channel(slack: SlackSender, f
     shown = said.body["blocks"][0]["text"]["text"]
     assert shown.startswith('<@U0ERIN> bound this channel to the work group "R&amp;D Desk"')  # who made it; the name as typed
 
-    store.add_group(WORKSPACE, "Loud Desk", "U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Loud Desk", actor="U0SETUP")
     mention(slack, "group use Loud Desk", ts="1700005000.000100", channel="C0LOUD2", user="U0FRED")
     [_, *posts] = fake_slack.wait_for("chat.postMessage", count=3)
     by_thread = {p.body.get("thread_ts"): p.body for p in posts}
@@ -381,19 +391,19 @@ def test_a_channel_wide_change_is_announced_in_the_channel(slack: SlackSender, f
 
 
 def test_where_the_bot_cannot_announce_the_person_is_told_privately(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    store.add_group(WORKSPACE, "Quiet Desk", "U0SETUP")
+    store.groups.add(workspace_id=WORKSPACE, name="Quiet Desk", actor="U0SETUP")
     fake_slack.refuse("chat.postMessage", "not_in_channel")
     private = slack.command("group use Quiet Desk", channel="C0QUIET").message
     assert "Quiet Desk" in private["text"] and base.CANNOT_ANNOUNCE.split(":")[0] in text_of(private)
-    assert store.channel_group(WORKSPACE, "C0QUIET") is not None  # the change stands
+    assert store.groups.for_channel(workspace_id=WORKSPACE, channel_id="C0QUIET") is not None  # the change stands
 
 
 # ---- App Home redrawn after changes ---------------------------------------------------------------------------------
 
 
 def test_home_is_redrawn_after_each_change_for_those_who_opened_it(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Home Refresh Desk", "U0SETUP")
-    store.bind_channel(WORKSPACE, "C0REFRESH", group.id, "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Home Refresh Desk", actor="U0SETUP")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0REFRESH", group_id=group.id, actor="U0SETUP")
     slack.event({"type": "app_home_opened", "user": "U0GINA", "channel": "D0GINA", "tab": "home"})
     fake_slack.wait_for("views.publish")
 
@@ -445,8 +455,8 @@ def without_block_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_share_posts_exactly_the_answer_the_person_saw(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Share Desk", "U0SETUP")
-    store.bind_channel(WORKSPACE, "C0SHARE2", group.id, "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Share Desk", actor="U0SETUP")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0SHARE2", group_id=group.id, actor="U0SETUP")
     seen = slack.command("how do we track customer requests?", channel="C0SHARE2", user="U0IVY", response="seen").message
     [share] = [b for b in buttons(seen) if b["action_id"] == render.SHARE_ACTION]
     block_id = next(b["block_id"] for b in seen["blocks"] if b["type"] == "actions" and share in b["elements"])
@@ -458,13 +468,23 @@ def test_share_posts_exactly_the_answer_the_person_saw(slack: SlackSender, fake_
 
 
 def test_an_answer_that_changed_before_it_was_shared_says_as_of_when(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
-    group = store.add_group(WORKSPACE, "Changing Desk", "U0SETUP")
-    store.bind_channel(WORKSPACE, "C0CHANGE", group.id, "U0SETUP")
+    group = store.groups.add(workspace_id=WORKSPACE, name="Changing Desk", actor="U0SETUP")
+    store.groups.bind_channel(workspace_id=WORKSPACE, channel_id="C0CHANGE", group_id=group.id, actor="U0SETUP")
     seen = slack.command("what does CAM.SP1.1 require", channel="C0CHANGE", user="U0JO", response="before").message
     assert "No evidence for CAM.SP1.1 yet" in text_of(seen)  # the channel's work group has nothing for it, as seen
     [share] = [b for b in buttons(seen) if b["action_id"] == render.SHARE_ACTION]
     block_id = next(b["block_id"] for b in seen["blocks"] if b["type"] == "actions" and share in b["elements"])
-    store.add_evidence(WORKSPACE, group, "CAM.SP1.1", "CAM", "artifact", "https://wiki.example.com/cap-plan", None, NOW.date(), "U0KIM")
+    store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="CAM.SP1.1",
+        process_area="CAM",
+        kind="artifact",
+        link="https://wiki.example.com/cap-plan",
+        note=None,
+        evidence_date=NOW.date(),
+        actor="U0KIM",
+    )
     slack.press(render.SHARE_ACTION, share["value"], channel="C0CHANGE", user="U0JO", response="after", block_id=block_id)
     [posted] = fake_slack.wait_for("chat.postMessage")
     shown = text_of(posted.body)

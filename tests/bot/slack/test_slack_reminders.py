@@ -144,7 +144,20 @@ PNG = Attachment("cmmi-readiness-ML2-2026-11-30.png", "image/png", b"\x89PNG\r\n
 
 
 def test_a_digest_with_a_chart_posts_then_uploads_it_in_the_digests_thread(fake: FakeSlack, store: Store) -> None:
-    sub = store.subscribe(WS, "C0DIGEST", "slack", 0, "09:00", "UTC", None, 2, True, None, "U0", chart=True)
+    sub = store.digests.subscribe(
+        workspace_id=WS,
+        channel_id="C0DIGEST",
+        transport="slack",
+        weekday=0,
+        local_time="09:00",
+        timezone="UTC",
+        group_id=None,
+        level=2,
+        quiet_full=True,
+        address=None,
+        actor="U0",
+        chart=True,
+    )
     reply = Reply(text="Weekly CMMI digest", sections=(Section(title="Weekly CMMI digest", body="..."),), attachments=(PNG,))
     ts = deliverer(fake).deliver(sub, reply, PERIOD)
     [post] = fake.calls("chat.postMessage")
@@ -156,7 +169,20 @@ def test_a_digest_with_a_chart_posts_then_uploads_it_in_the_digests_thread(fake:
 
 
 def test_a_failed_chart_upload_never_fails_the_digest(fake: FakeSlack, store: Store) -> None:
-    sub = store.subscribe(WS, "C0DIGEST", "slack", 0, "09:00", "UTC", None, 2, True, None, "U0", chart=True)
+    sub = store.digests.subscribe(
+        workspace_id=WS,
+        channel_id="C0DIGEST",
+        transport="slack",
+        weekday=0,
+        local_time="09:00",
+        timezone="UTC",
+        group_id=None,
+        level=2,
+        quiet_full=True,
+        address=None,
+        actor="U0",
+        chart=True,
+    )
     fake.refuse("files.getUploadURLExternal", "not_allowed_token_type")
     reply = Reply(text="Weekly CMMI digest", attachments=(PNG,))
     assert deliverer(fake).deliver(sub, reply, PERIOD)  # posted: a retry would post the digest twice

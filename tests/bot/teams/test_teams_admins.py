@@ -22,9 +22,17 @@ def said(connector: FakeConnector, count: int) -> str:
 def test_a_listed_user_can_remove_someone_elses_evidence_and_others_cannot(db_ctx: Context, serve_teams_with, connector) -> None:
     teams = serve_teams_with(db_ctx, teams_settings(CMMI_TEAMS_NO_AUTH="1", CMMI_ADMINS=f"someone@example.com, {BOSS.upper()}"))
     store = db_ctx.store
-    group = store.add_group(WORKSPACE, "Service Desk", "aad-alice")
-    item, _ = store.add_evidence(
-        WORKSPACE, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/r", None, store.clock().date(), "aad-alice"
+    group = store.groups.add(workspace_id=WORKSPACE, name="Service Desk", actor="aad-alice")
+    item, _ = store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="WMC.SP1.6",
+        process_area="WMC",
+        kind="artifact",
+        link="https://wiki.example.com/r",
+        note=None,
+        evidence_date=store.clock().date(),
+        actor="aad-alice",
     )
 
     def remove_as(user: str, aad: str, n: int) -> str:
@@ -33,18 +41,26 @@ def test_a_listed_user_can_remove_someone_elses_evidence_and_others_cannot(db_ct
         return said(connector, n)
 
     assert "Only the person who logged" in remove_as("29:bob", "aad-bob", 1)
-    assert store.list_evidence(WORKSPACE)[0].removed_at is None
+    assert store.evidence.list(workspace_id=WORKSPACE)[0].removed_at is None
     assert f"Removed evidence #{item.id}" in remove_as("29:boss", BOSS, 2)
-    assert store.get_evidence(WORKSPACE, item.id)[0].removed_by == BOSS
+    assert store.evidence.get(workspace_id=WORKSPACE, evidence_id=item.id)[0].removed_by == BOSS
 
 
 def test_without_the_list_no_one_in_teams_can_remove_someone_elses_evidence(db_ctx: Context, serve_teams_with, connector) -> None:
     teams = serve_teams_with(db_ctx)
     store = db_ctx.store
-    group = store.add_group(WORKSPACE, "Service Desk", "aad-alice")
-    item, _ = store.add_evidence(
-        WORKSPACE, group, "WMC.SP1.6", "WMC", "artifact", "https://wiki.example.com/r", None, store.clock().date(), "aad-alice"
+    group = store.groups.add(workspace_id=WORKSPACE, name="Service Desk", actor="aad-alice")
+    item, _ = store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=group,
+        practice_key="WMC.SP1.6",
+        process_area="WMC",
+        kind="artifact",
+        link="https://wiki.example.com/r",
+        note=None,
+        evidence_date=store.clock().date(),
+        actor="aad-alice",
     )
     assert teams.post(teams.activity(f"evidence remove {item.id}", user="29:boss", aad=BOSS)).status == 200
     assert "Only the person who logged" in said(connector, 1)
-    assert store.get_evidence(WORKSPACE, item.id)[0].removed_at is None
+    assert store.evidence.get(workspace_id=WORKSPACE, evidence_id=item.id)[0].removed_at is None

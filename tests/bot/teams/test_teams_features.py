@@ -68,7 +68,7 @@ def said(connector: FakeConnector, n: int) -> dict[str, Any]:
 
 @pytest.fixture
 def desk(db_ctx: Context) -> int:
-    return db_ctx.store.add_group(WORKSPACE, "Service Desk", "aad-alice").id
+    return db_ctx.store.groups.add(workspace_id=WORKSPACE, name="Service Desk", actor="aad-alice").id
 
 
 # ---- action → dialog → submit ----------------------------------------------------------------
@@ -98,13 +98,13 @@ def test_log_evidence_opens_a_dialog_whose_errors_keep_it_open_and_whose_success
     assert inputs(again)["link"]["value"] == "htp:/nowhere" and inputs(again)["note"]["value"] == "weekly minutes"
     errors = [e["text"] for e in walk(again) if e.get("color") == "Attention"]
     assert any("is not a valid link" in e for e in errors)
-    assert db_ctx.store.list_evidence(WORKSPACE) == []
+    assert db_ctx.store.evidence.list(workspace_id=WORKSPACE) == []
 
     good = teams.activity("")
     good.update(type="invoke", name="task/submit", value={"data": {**bad, "link": "https://wiki.example.com/review"}})
     done = teams.post(good)
     assert done.status == 200 and done.body in ("", "null")  # the dialog closes
-    [item] = db_ctx.store.list_evidence(WORKSPACE)
+    [item] = db_ctx.store.evidence.list(workspace_id=WORKSPACE)
     assert (item.practice_key, item.link, item.note, item.created_by) == (
         "WMC.SP1.6",
         "https://wiki.example.com/review",
@@ -115,7 +115,7 @@ def test_log_evidence_opens_a_dialog_whose_errors_keep_it_open_and_whose_success
 
     retry = teams.post(good)  # the connector sends the same activity again
     assert "already received" in json.loads(retry.body)["task"]["value"]
-    assert len(db_ctx.store.list_evidence(WORKSPACE)) == 1
+    assert len(db_ctx.store.evidence.list(workspace_id=WORKSPACE)) == 1
 
 
 def test_answers_in_peoples_own_words_carry_feedback_buttons(teams: TeamsSender, connector: FakeConnector) -> None:
@@ -135,16 +135,16 @@ def test_a_typed_form_offers_a_button_that_opens_it(
     db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int, typed: str, practice: str | None
 ) -> None:
     teams = serve_teams_with(db_ctx)
-    db_ctx.store.add_evidence(
-        WORKSPACE,
-        db_ctx.store.list_groups(WORKSPACE)[0],
-        "WMC.SP1.7",
-        "WMC",
-        "artifact",
-        "https://x.example",
-        "old note",
-        db_ctx.store.clock().date(),
-        "aad-alice",
+    db_ctx.store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
+        practice_key="WMC.SP1.7",
+        process_area="WMC",
+        kind="artifact",
+        link="https://x.example",
+        note="old note",
+        evidence_date=db_ctx.store.clock().date(),
+        actor="aad-alice",
     )
     teams.post(teams.activity(typed))
     button = buttons(card_of(said(connector, 1)))["Open the form"]
@@ -163,7 +163,7 @@ def test_rate_opens_its_dialog_and_stores_the_rating(db_ctx: Context, serve_team
     assert {c["value"] for c in inputs(form)["rating"]["choices"]} == {"FI", "LI", "PI", "NI", "NY"}
     data = {**buttons(form)["Rate"]["data"], "practice": "WMC.SP1.6", "group": str(desk), "rating": "LI", "note": "mostly"}
     assert teams.invoke("task/submit", {"data": data}).status == 200
-    assert db_ctx.store.current_ratings(WORKSPACE)[(desk, "WMC.SP1.6")].value == "LI"
+    assert db_ctx.store.ratings.current(workspace_id=WORKSPACE)[(desk, "WMC.SP1.6")].value == "LI"
 
 
 @pytest.mark.parametrize(
@@ -179,40 +179,40 @@ def test_a_crafted_dialog_runs_nothing(
     db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int, name: str, value: dict[str, Any]
 ) -> None:
     teams = serve_teams_with(db_ctx)
-    item, _ = db_ctx.store.add_evidence(
-        WORKSPACE,
-        db_ctx.store.list_groups(WORKSPACE)[0],
-        "WMC.SP1.6",
-        "WMC",
-        "artifact",
-        "https://x.example",
-        None,
-        db_ctx.store.clock().date(),
-        "aad-alice",
+    item, _ = db_ctx.store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
+        practice_key="WMC.SP1.6",
+        process_area="WMC",
+        kind="artifact",
+        link="https://x.example",
+        note=None,
+        evidence_date=db_ctx.store.clock().date(),
+        actor="aad-alice",
     )
     answer = json.loads(teams.invoke(name, value).body)
     assert answer["task"]["type"] == "message" and "not one cmmi-bot offered" in answer["task"]["value"]
-    assert db_ctx.store.get_evidence(WORKSPACE, item.id)[0].removed_at is None
+    assert db_ctx.store.evidence.get(workspace_id=WORKSPACE, evidence_id=item.id)[0].removed_at is None
 
 
 def test_a_crafted_button_runs_nothing(db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int) -> None:
     teams = serve_teams_with(db_ctx)
-    item, _ = db_ctx.store.add_evidence(
-        WORKSPACE,
-        db_ctx.store.list_groups(WORKSPACE)[0],
-        "WMC.SP1.6",
-        "WMC",
-        "artifact",
-        "https://x.example",
-        None,
-        db_ctx.store.clock().date(),
-        "aad-alice",
+    item, _ = db_ctx.store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
+        practice_key="WMC.SP1.6",
+        process_area="WMC",
+        kind="artifact",
+        link="https://x.example",
+        note=None,
+        evidence_date=db_ctx.store.clock().date(),
+        actor="aad-alice",
     )
     pressed = teams.activity("", personal=False)
     pressed["value"] = {"cmmi": {"kind": "show", "command": "evidence remove 1"}}
     assert teams.post(pressed).status == 200
     assert "not one cmmi-bot offered" in said(connector, 1)["text"]
-    assert db_ctx.store.get_evidence(WORKSPACE, item.id)[0].removed_at is None
+    assert db_ctx.store.evidence.get(workspace_id=WORKSPACE, evidence_id=item.id)[0].removed_at is None
 
 
 def test_a_button_pressed_in_a_channel_runs_its_command_without_a_mention(
@@ -256,7 +256,7 @@ def test_log_as_evidence_from_a_message_prefills_the_form_and_stores_it(
     data.update(link=fields["link"]["value"], note=fields["note"]["value"])
     stored = json.loads(teams.invoke("composeExtension/submitAction", {**value, "data": data}, personal=False).body)
     assert stored["task"]["type"] == "message" and stored["task"]["value"].startswith("Logged evidence #")
-    [item] = db_ctx.store.list_evidence(WORKSPACE)
+    [item] = db_ctx.store.evidence.list(workspace_id=WORKSPACE)
     assert item.link == message_payload()["linkToMessage"] and item.note.startswith("Weekly progress review minutes & actions")
 
 
@@ -270,7 +270,7 @@ def test_the_message_extension_keeps_the_dialog_open_on_errors(
     again = dialog_card(json.loads(teams.invoke("composeExtension/submitAction", {**value, "data": data}).body))
     assert inputs(again)["note"]["value"] == "typed by me"
     assert any("Pick a practice" in e["text"] for e in walk(again) if e.get("color") == "Attention")
-    assert db_ctx.store.list_evidence(WORKSPACE) == []
+    assert db_ctx.store.evidence.list(workspace_id=WORKSPACE) == []
 
 
 def test_the_message_extension_without_work_groups_says_what_to_do(db_ctx: Context, serve_teams_with, connector: FakeConnector) -> None:
@@ -402,17 +402,17 @@ def test_export_in_a_channel_without_a_personal_chat_offers_the_way_there(
 def test_people_are_shown_by_their_teams_name(db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int) -> None:
     teams = serve_teams_with(db_ctx)
     teams.post(teams.activity('evidence add WMC.SP1.6 https://wiki.example.com/r minutes --group "Service Desk"'))  # from Alice
-    evidence_id = db_ctx.store.list_evidence(WORKSPACE)[0].id
-    db_ctx.store.add_evidence(
-        WORKSPACE,
-        db_ctx.store.list_groups(WORKSPACE)[0],
-        "WMC.SP1.7",
-        "WMC",
-        "artifact",
-        "https://y.example",
-        None,
-        db_ctx.store.clock().date(),
-        "aad-0123456789-stranger",
+    evidence_id = db_ctx.store.evidence.list(workspace_id=WORKSPACE)[0].id
+    db_ctx.store.evidence.add(
+        workspace_id=WORKSPACE,
+        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
+        practice_key="WMC.SP1.7",
+        process_area="WMC",
+        kind="artifact",
+        link="https://y.example",
+        note=None,
+        evidence_date=db_ctx.store.clock().date(),
+        actor="aad-0123456789-stranger",
     )
     bob = teams.activity(f"evidence show {evidence_id}", user="29:bob", aad="aad-bob", conversation="a:personal-bob")
     bob["from"]["name"] = "Bob"
@@ -461,7 +461,7 @@ def test_a_channel_wide_change_is_announced_in_the_channel_naming_who(
 def test_status_in_personal_chat_is_the_dashboard_with_filters(
     db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int
 ) -> None:
-    db_ctx.store.add_group(WORKSPACE, "Change Board", "aad-alice")
+    db_ctx.store.groups.add(workspace_id=WORKSPACE, name="Change Board", actor="aad-alice")
     teams = serve_teams_with(db_ctx)
     teams.post(teams.activity("status"))
     card = card_of(said(connector, 1))

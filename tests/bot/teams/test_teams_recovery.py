@@ -56,10 +56,10 @@ def test_an_open_message_is_carried_out_and_answered_in_its_thread_once(
     assert recover(deps, poster, stale_after=STALE) == 1
     [post] = connector.wait_for(1)
     assert post.conversation_id == f"{CHANNEL};messageid=42" and "Added work group" in post.body["text"]
-    assert [g.name for g in db_ctx.store.list_groups(WORKSPACE)] == ["Service Desk"]
+    assert [g.name for g in db_ctx.store.groups.list(workspace_id=WORKSPACE)] == ["Service Desk"]
     clock.advance(seconds=120)
     assert recover(deps, poster, stale_after=STALE) == 0
-    assert db_ctx.store.inbox.get("teams:activity:1").status == "done"
+    assert db_ctx.store.inbox.get(key="teams:activity:1").status == "done"
 
 
 def test_an_open_message_whose_write_happened_is_not_done_again(
@@ -72,7 +72,7 @@ def test_an_open_message_whose_write_happened_is_not_done_again(
     assert recover(Deps(ctx=db_ctx, deliveries=Deliveries(db_ctx)), poster, stale_after=STALE) == 1
     [post] = connector.wait_for(1)
     assert "had already been carried out; nothing was done twice" in post.body["text"]
-    assert len(db_ctx.store.list_groups(WORKSPACE)) == 1
+    assert len(db_ctx.store.groups.list(workspace_id=WORKSPACE)) == 1
 
 
 def test_an_open_form_says_to_submit_it_again_and_an_open_welcome_is_said(
@@ -84,4 +84,4 @@ def test_an_open_form_says_to_submit_it_again_and_an_open_welcome_is_said(
     assert recover(Deps(ctx=db_ctx, deliveries=Deliveries(db_ctx)), poster, stale_after=STALE) == 2
     bodies = json.dumps([p.body for p in connector.wait_for(2)])
     assert "Please fill it in and submit it again" in bodies and "Hello! I'm cmmi-bot" in bodies
-    assert db_ctx.store.list_evidence(WORKSPACE) == []
+    assert db_ctx.store.evidence.list(workspace_id=WORKSPACE) == []

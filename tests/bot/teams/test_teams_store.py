@@ -27,12 +27,12 @@ def test_evidence_from_a_channel_thread_goes_to_the_tenant_and_the_channels_grou
     assert teams.post(teams.activity(add, personal=False, mention=True)).status == 200
     posts = connector.wait_for(3)
     store = db_ctx.store
-    [item] = store.list_evidence(WORKSPACE)
+    [item] = store.evidence.list(workspace_id=WORKSPACE)
     assert (item.group, item.practice_key, item.link) == ("Service Desk", "WMC.SP1.6", "https://wiki.example.com/review")
     assert item.note == "minutes & notes <b>"  # stored as typed
     assert item.created_by == "aad-alice"
-    assert store.channel_group(WORKSPACE, CHANNEL).name == "Service Desk"
-    assert store.list_evidence("local") == [] and store.list_evidence(TENANT) == []
+    assert store.groups.for_channel(workspace_id=WORKSPACE, channel_id=CHANNEL).name == "Service Desk"
+    assert store.evidence.list(workspace_id="local") == [] and store.evidence.list(workspace_id=TENANT) == []
     assert "<b>" not in json.dumps(posts[-1].body)
 
 
@@ -40,11 +40,11 @@ def test_a_subscribed_channel_gets_its_digest_through_the_connector(db_ctx: Cont
     teams = serve_teams_with(db_ctx)
     assert teams.post(teams.activity("<at>cmmi</at> digest on monday 09:00 UTC", personal=False, mention=True)).status == 200
     connector.wait_for(1)
-    db_ctx.store.add_group(WORKSPACE, "Desk", "aad-alice")
+    db_ctx.store.groups.add(workspace_id=WORKSPACE, name="Desk", actor="aad-alice")
     added = "<at>cmmi</at> evidence add WMC.SP1.6 https://wiki.example.com/r minutes --group Desk"
     assert teams.post(teams.activity(added, personal=False, mention=True)).status == 200  # Alice, by name in the digest
     connector.wait_for(2)
-    sub = db_ctx.store.subscription(WORKSPACE, CHANNEL)
+    sub = db_ctx.store.digests.subscription(workspace_id=WORKSPACE, channel_id=CHANNEL)
     assert sub is not None and sub.transport == "teams"
     assert sub.address["conversationId"] == CHANNEL  # the channel, so the digest starts a new post
     assert sub.address["serviceUrl"] == connector.service_url and sub.address["botId"] == BOT_ID
