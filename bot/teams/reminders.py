@@ -60,7 +60,7 @@ class TeamsReminders:
         address: dict[str, Any] = {"serviceUrl": self.service_url, "tenantId": tenant, "botId": self.bot_id, "botName": ""}
         stored = [
             sub.address
-            for sub in (self.store.active_subscriptions() if self.store is not None else [])
+            for sub in (self.store.digests.active_subscriptions() if self.store is not None else [])
             if sub.workspace_id == workspace_id and sub.transport == convert.TRANSPORT and sub.address and sub.address.get("serviceUrl")
         ]
         if stored:
