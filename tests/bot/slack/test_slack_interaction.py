@@ -21,6 +21,7 @@ from handlers import Context, Request
 from index import ModelIndex
 from model_data import Model
 from store import Store, make_engine, sqlite_url, upgrade
+from store.inbox import DONE
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WORKSPACE = f"slack:{TEAM_ID}"
@@ -72,9 +73,12 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
 
-def mention(slack: SlackSender, text: str, *, ts: str, channel: str, user: str = "U0BOB") -> None:
+def mention(slack: SlackSender, text: str, *, ts: str, channel: str, user: str = "U0BOB") -> str:
+    """A mention of the bot, as the app_mention event Slack sends; returns its event ID."""
+    event_id = slack.next_id("Ev")
     event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "ts": ts, "channel": channel, "event_ts": ts}
-    assert slack.event(event).status == 200
+    assert slack.event(event, event_id=event_id).status == 200
+    return event_id
 
 
 def reply_in_thread(slack: SlackSender, text: str, *, thread: str, channel: str, user: str = "U0BOB", **more: Any) -> str:
@@ -137,9 +141,11 @@ def test_ordinary_conversation_in_threads_is_left_alone_without_a_database_write
     slack: SlackSender, fake_slack: FakeSlack, store: Store
 ) -> None:
     thread = "1700002000.000100"
-    mention(slack, "GP2.8", ts=thread, channel="C0CHAT")
+    asked = mention(slack, "GP2.8", ts=thread, channel="C0CHAT")
     fake_slack.wait_for("chat.postMessage")
     eventually(lambda: topic(store, "C0CHAT", thread))
+    # The mention's own delivery is closed a moment after its answer is posted: count open deliveries after that.
+    eventually(lambda: (entry := store.inbox.get(key=f"slack:event:{asked}")) is not None and entry.status == DONE)
     open_before = store.inbox.open_count()
     ignored = [
         reply_in_thread(slack, "thanks, that helps", thread=thread, channel="C0CHAT"),
