@@ -45,7 +45,8 @@ def run(request: Request, ctx: Context, *, kind: str, key: str | None = None) ->
 
     Every line logged while it runs carries one request ID (the error reference, when there is an error); the request
     is counted in cmmi_requests_total and timed in cmmi_request_duration_seconds by transport and command word."""
-    transport, command = ops.transport_label(request.transport), ops.command_label(request.text)
+    transport = ops.transport_label(request.transport)
+    command = "followup" if request.topic is not None else ops.command_label(request.text)
     outcome = "ok"
     in_flight = ops.IN_FLIGHT.labels("request")
     with request_scope() as request_id:

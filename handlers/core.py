@@ -141,6 +141,7 @@ class Request:
     address: dict[str, Any] | None = None  # what the transport needs to post here later (Teams: a conversation reference)
     form: dict[str, str] | None = None  # a submitted form's values, by field name (and its hidden values)
     via: str = "typed"  # typed | action | form: how the request came (a button's command was checked before dispatch)
+    topic: str | None = None  # a thread follow-up: the element the thread is about (the transport remembers it per thread)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     announce: Text | None = None  # a channel-wide change: said in the channel too, for everyone, naming who made it
     shareable: bool = False  # a real answer or report, worth offering to share with the channel
+    topic: str | None = None  # the one element this answer is about: what follow-ups in its thread will refer to
 
 
 @dataclass(frozen=True)

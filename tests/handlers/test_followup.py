@@ -117,3 +117,20 @@ def test_a_reply_is_about_an_element_only_when_it_answers_about_one(ctx: Context
 def test_an_unknown_element_or_a_non_follow_up_resolves_to_nothing(model: Model) -> None:
     assert followup.resolve("and its goal?", "NOPE.SP9.9", model) is None
     assert followup.resolve("sounds good", "WMC.SP1.6", model) is None
+
+
+def test_dispatch_names_the_element_an_answer_is_about(ctx: Context) -> None:
+    assert dispatch(Request(text="what does WMC.SP1.6 require"), ctx).topic == "WMC.SP1.6"
+    assert dispatch(Request(text="practices of IRP"), ctx).topic is None
+
+
+def test_dispatch_resolves_a_follow_up_against_its_thread_element(ctx: Context) -> None:
+    goal = dispatch(Request(text="and its goal?", topic="WMC.SP1.6"), ctx)
+    assert goal.text.startswith("WMC.SG1 ") and goal.topic == "WMC.SG1"  # the parent, which the thread is now about
+    examples = dispatch(Request(text="what evidence would show that?", topic="WMC.SP1.6"), ctx)
+    assert examples.actions and examples.actions[0].command == "evidence form WMC.SP1.6"
+    with pytest.raises(UserError) as raised:
+        dispatch(Request(text="and its goal?", topic="NOPE.SP9.9"), ctx)  # the element left the model
+    assert "no longer know what this thread was about" in str(raised.value.text)
+    with pytest.raises(UserError):
+        dispatch(Request(text="and its goal?", topic="WMC"), ctx)  # a process area has goals, not one goal

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot import edge
 from bot.slack import convert, render
 from bot.slack.listeners.base import Deps, after_change, announce, deps_of, in_channel, publish_home, upload, with_note
-from handlers import Reply, Request, UserError
+from handlers import Reply, Request
 from handlers.support import followup
 from store import StoreUnavailable
 
@@ -66,18 +66,10 @@ def take(deps: Deps, body: dict[str, Any], request: Request, client: WebClient, 
 
 
 def run(deps: Deps, request: Request, key: str | None, element: str | None) -> edge.Outcome:
-    """A message's outcome: dispatched as typed, or, for a follow-up, as what it resolves to for the thread's element."""
+    """A message's outcome: dispatched as typed, or, for a follow-up, against the element its thread is about."""
     if element is None:
         return edge.run(request, deps.ctx, kind="message", key=key)
-    try:
-        resolved = followup.resolve(request.text, element, deps.ctx.model)
-    except UserError as exc:
-        return edge.Outcome(None, exc.text)
-    if resolved is None:  # the element left the model (a newer model file): nothing to resolve against
-        return edge.Outcome(None, "I no longer know what this thread was about. Mention me with your question.")
-    if resolved.reply is not None:
-        return edge.Outcome(resolved.reply)
-    return edge.run(replace(request, text=resolved.command), deps.ctx, kind="thread follow-up", key=key)
+    return edge.run(replace(request, topic=element), deps.ctx, kind="thread follow-up", key=key)
 
 
 def answer(deps: Deps, request: Request, client: WebClient, key: str | None, element: str | None = None) -> None:
@@ -111,7 +103,7 @@ def answer(deps: Deps, request: Request, client: WebClient, key: str | None, ele
 def remember_topic(deps: Deps, request: Request, reply: Reply, thread_id: str | None = None) -> None:
     """After an answer about one element in a channel thread: that is what the thread is about now, for follow-ups."""
     store, thread = deps.ctx.store, thread_id or request.thread_id
-    element = followup.topic(reply, deps.ctx.model)
+    element = reply.topic
     if store is None or element is None or not thread or not in_channel(request.channel_id):
         return
     try:
