@@ -27,7 +27,7 @@ from handlers.support import freshness
 from handlers.support.actions import Kind, pa_filter, pages, quoted
 from handlers.support.lookup import PracticeRef, practice_field, resolve_pa, resolve_practice
 from handlers.support.parse import MAX_LINK, MAX_NOTE, check_note, check_request, parse_date, parse_link, split_words, take_options
-from handlers.support.scope import need_store, resolve_group
+from handlers.support.scope import group_field, need_store, resolve_group
 from store import KINDS, MAX_ROW_ID, AuditItem, Conflict, EvidenceItem, Forbidden, Group, NotFound, Store
 
 USAGE_ADD = "evidence add PRACTICE [LINK] [note...] [--kind artifact|affirmation] [--group NAME] [--date YYYY-MM-DD]"
@@ -62,14 +62,8 @@ FORM_HINTS = {
 
 def evidence_form(ctx: Context, request: Request, values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> Form:
     """The form for logging evidence, prefilled with `values` (a practice, the channel's work group, a message's link...)."""
-    store = need_store(ctx)
     values = dict(values or {})
-    groups = store.groups.list(workspace_id=request.workspace_id)
-    if not groups:
-        raise UserError('Evidence belongs to a work group, and this workspace has none yet. Create one first: group add "Service Desk"')
-    if not values.get("group"):
-        bound = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
-        values["group"] = str(bound.id) if bound else ""
+    group = group_field(ctx, request, values.get("group"), "Evidence belongs")
     return Form(
         id=Kind.LOG_EVIDENCE,
         title="Log CMMI evidence",
@@ -77,13 +71,7 @@ def evidence_form(ctx: Context, request: Request, values: dict[str, str] | None 
         command="evidence add",
         fields=(
             practice_field(ctx, values.get("practice")),
-            Field(
-                "group",
-                "Work group",
-                "choice",
-                choices=tuple(Choice(str(g.id), g.name) for g in groups[:100]),
-                value=values["group"] or None,
-            ),
+            group,
             Field("kind", "Kind", "choice", choices=KIND_CHOICES, value=values.get("kind") or "artifact"),
             Field("link", "Link", "url", required=False, value=values.get("link") or None, hint=FORM_HINTS["link"], max_length=MAX_LINK),
             Field(

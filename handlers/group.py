@@ -26,7 +26,7 @@ def _list(words: list[str], request: Request, ctx: Context) -> Reply:
     groups = store.groups.list(workspace_id=ws)
     bound = store.groups.for_channel(workspace_id=ws, channel_id=request.channel_id)
     if not groups:
-        return Reply(text="No work groups yet.", sections=(Section(body='No work groups yet. Create one with: group add "Service Desk"'),))
+        return _said("No work groups yet.", 'Create one with: group add "Service Desk"')
     items = tuple(g.name + ("  (this channel)" if bound and bound.id == g.id else "") for g in groups)
     return Reply(
         text=f"{len(groups)} work group(s)",
@@ -55,10 +55,7 @@ def _rename(rest: list[str], request: Request, ctx: Context) -> Reply:
         raise UserError((f'You cannot rename "{old}": only ', Person(str(exc)), " (who created it) or a workspace admin can.")) from None
     except Conflict:
         raise UserError(f'A work group called "{new}" already exists.') from None
-    return Reply(
-        text=f'Renamed "{old}" to "{group.name}".',
-        sections=(Section(body=f'Renamed "{old}" to "{group.name}". Its evidence and ratings stay with it.'),),
-    )
+    return _said(f'Renamed "{old}" to "{group.name}".', "Its evidence and ratings stay with it.")
 
 
 def _add(rest: list[str], request: Request, ctx: Context) -> Reply:
@@ -69,10 +66,7 @@ def _add(rest: list[str], request: Request, ctx: Context) -> Reply:
         group = store.groups.add(workspace_id=ws, name=name, actor=request.user_id)
     except Conflict:
         raise UserError(f'A work group called "{name}" already exists. See: group list') from None
-    return Reply(
-        text=f'Added work group "{group.name}".',
-        sections=(Section(body=f'Added work group "{group.name}". Bind a channel to it with: group use {group.name}'),),
-    )
+    return _said(f'Added work group "{group.name}".', f"Bind a channel to it with: group use {group.name}")
 
 
 def _use(rest: list[str], request: Request, ctx: Context) -> Reply:
@@ -99,3 +93,8 @@ VERBS = Verbs({"add": _add, "list": _list, "rename": _rename, "use": _use}, unkn
 def handle(request: Request, ctx: Context) -> Reply:
     need_store(ctx)  # no storage is said before a mistyped verb
     return VERBS(split_words(request.text)[1:], request, ctx)
+
+
+def _said(done: str, then: str) -> Reply:
+    """A change's reply: what was done, and in the section also what follows from it."""
+    return Reply(text=done, sections=(Section(body=f"{done} {then}"),))

@@ -11,11 +11,11 @@ Every rating is kept; the newest per practice and work group counts. See `help s
 
 from __future__ import annotations
 
-from handlers.core import Choice, Context, Field, Form, FormError, Reply, Request, Section, UserError, Verbs
+from handlers.core import Context, Field, Form, FormError, Reply, Request, Section, UserError, Verbs
 from handlers.support.actions import Kind, rating_choices
 from handlers.support.lookup import PracticeRef, practice_field, resolve_practice
 from handlers.support.parse import MAX_NOTE, check_note, split_words, take_options
-from handlers.support.scope import need_store, resolve_group
+from handlers.support.scope import group_field, need_store, resolve_group
 from store import RATINGS, Group
 
 USAGE = "rate PRACTICE FI|LI|PI|NI|NY [note...] [--group NAME]"
@@ -25,13 +25,7 @@ MEANING = {"FI": "fully implemented", "LI": "largely implemented", "PI": "partia
 
 
 def rate_form(ctx: Context, request: Request, values: dict[str, str], errors: dict[str, str] | None = None) -> Form:
-    store = need_store(ctx)
-    groups = store.groups.list(workspace_id=request.workspace_id)
-    if not groups:
-        raise UserError('Ratings belong to a work group, and this workspace has none yet. Create one first: group add "Service Desk"')
-    if not values.get("group"):
-        bound = store.groups.for_channel(workspace_id=request.workspace_id, channel_id=request.channel_id)
-        values = {**values, "group": str(bound.id) if bound else ""}
+    group = group_field(ctx, request, values.get("group"), "Ratings belong")
     return Form(
         id=Kind.RATE,
         title="Rate a practice",
@@ -39,13 +33,7 @@ def rate_form(ctx: Context, request: Request, values: dict[str, str], errors: di
         command="rate",
         fields=(
             practice_field(ctx, values.get("practice")),
-            Field(
-                "group",
-                "Work group",
-                "choice",
-                choices=tuple(Choice(str(g.id), g.name) for g in groups[:100]),
-                value=values["group"] or None,
-            ),
+            group,
             Field("rating", "Characterization", "choice", choices=rating_choices(), value=values.get("rating") or None),
             Field("note", "Note", "long_text", required=False, value=values.get("note") or None, max_length=MAX_NOTE),
         ),

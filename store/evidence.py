@@ -14,26 +14,11 @@ from store.audit import write_audit
 from store.database import Database
 from store.errors import MAX_ROW_ID, Conflict, Forbidden, NotFound
 from store.records import KINDS, AuditItem, EvidenceItem, Group, JsonObject
-from store.schema import AuditEntry, Evidence, WorkGroup
+from store.schema import AuditEntry, Evidence, WorkGroup, evidence_columns
 
 DEDUPE_WINDOW = timedelta(minutes=10)
 
-# Labelled as EvidenceItem's fields, so a result row builds the dataclass by name.
-_EVIDENCE_COLUMNS = (
-    Evidence.id,
-    WorkGroup.name.label("group"),
-    Evidence.work_group_id.label("group_id"),
-    Evidence.practice_key,
-    Evidence.process_area,
-    Evidence.kind,
-    Evidence.link,
-    Evidence.note,
-    Evidence.evidence_date,
-    Evidence.created_by,
-    Evidence.created_at,
-    Evidence.removed_by,
-    Evidence.removed_at,
-)
+_EVIDENCE_COLUMNS = evidence_columns(EvidenceItem)
 
 # Statements on the hot path are built once; each call only binds values (building a statement per
 # call cost more than the SQL itself).

@@ -14,22 +14,14 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 
 from store.database import Database
 from store.errors import MAX_ROW_ID, Conflict, Forbidden, NotFound
-from store.schema import AuditEntry, Evidence, WorkGroup
+from store.records import EvidenceFacts
+from store.schema import AuditEntry, Evidence, WorkGroup, evidence_columns
 
 
 @dataclass(frozen=True)
-class DueItem:
+class DueItem(EvidenceFacts):
     """A live evidence item with what its review depends on."""
 
-    id: int
-    group: str
-    group_id: int
-    practice_key: str
-    process_area: str
-    kind: str
-    link: str | None
-    note: str | None
-    evidence_date: date
     reviewed_on: date | None
     created_by: str
 
@@ -54,19 +46,7 @@ class Renewal:
 
 # An item's review starts from its base date; due_by_group in store.digests ranks by it too.
 DUE_BASE = func.coalesce(Evidence.reviewed_on, Evidence.evidence_date)
-DUE_COLUMNS = (
-    Evidence.id,
-    WorkGroup.name.label("group"),
-    Evidence.work_group_id.label("group_id"),
-    Evidence.practice_key,
-    Evidence.process_area,
-    Evidence.kind,
-    Evidence.link,
-    Evidence.note,
-    Evidence.evidence_date,
-    Evidence.reviewed_on,
-    Evidence.created_by,
-)
+DUE_COLUMNS = evidence_columns(DueItem)
 
 
 class Freshness:

@@ -22,7 +22,9 @@ class Group:
 
 
 @dataclass(frozen=True)
-class EvidenceItem:
+class EvidenceFacts:
+    """What every view of an evidence item carries; the store selects a view's columns by its fields' names."""
+
     id: int
     group: str
     group_id: int
@@ -32,6 +34,10 @@ class EvidenceItem:
     link: str | None
     note: str | None
     evidence_date: date
+
+
+@dataclass(frozen=True)
+class EvidenceItem(EvidenceFacts):
     created_by: str
     created_at: datetime
     removed_by: str | None = None

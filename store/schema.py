@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import KeyedColumnElement, Label
 from sqlalchemy.types import TypeDecorator
 
-from store.records import JsonObject
+from store.records import EvidenceFacts, JsonObject
 
 # Same constraint names on SQLite and PostgreSQL, so migrations and `alembic check` agree on both.
 NAMING = {
@@ -103,6 +105,23 @@ class Evidence(Base):
     dedupe_key: Mapped[str] = mapped_column(String(80))  # content hash @ time bucket: a retried request stores once
     reviewed_on: Mapped[date | None] = mapped_column(Date)  # "still valid" on this day: the review period starts again
     reviewed_by: Mapped[str | None] = mapped_column(String(255))
+
+
+# The columns of the store's evidence views (EvidenceItem, DueItem) by field name: the group's name and ID come from
+# elsewhere, every other field is the Evidence column of that name.
+_EVIDENCE_FIELD_COLUMNS: dict[str, KeyedColumnElement[Any]] = {
+    "group": WorkGroup.__table__.c.name,
+    "group_id": Evidence.__table__.c.work_group_id,
+}
+
+
+def evidence_columns(view: type[EvidenceFacts]) -> tuple[Label[Any], ...]:
+    """The columns to select for an evidence view (joined to its work group), labelled as its fields, so a result
+    row builds the dataclass by name."""
+    table = Evidence.__table__.c
+    return tuple(
+        (_EVIDENCE_FIELD_COLUMNS[f.name] if f.name in _EVIDENCE_FIELD_COLUMNS else table[f.name]).label(f.name) for f in fields(view)
+    )
 
 
 class Rating(Base):

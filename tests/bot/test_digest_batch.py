@@ -15,6 +15,7 @@ from handlers.digest import OLDEST, DigestFacts, DigestScope, build_digest
 from handlers.support.readiness import Snapshot
 from store import Store, Subscription
 from tests.conftest import Clock
+from tests.helpers import log_evidence
 
 pytestmark = pytest.mark.calendar
 
@@ -45,16 +46,14 @@ def seed(store: Store, clock: Clock, workspaces: int, channels: int) -> None:
         for n in range(12):
             clock.now = SUBSCRIBED - timedelta(days=3) + timedelta(hours=n * 9)
             group = groups[ws][n % 2]
-            store.evidence.add(
-                workspace_id=ws,
-                group=group,
-                practice_key=f"WMC.SP1.{1 + n % 7}",
-                process_area="WMC",
-                kind="artifact",
-                link=f"https://e.example.com/{w}/{n}",
-                note=None,
-                evidence_date=date(2024 + n % 3, 1 + n % 12, 1),
+            log_evidence(
+                store,
+                ws,
+                group,
+                f"WMC.SP1.{1 + n % 7}",
                 actor=f"U{n % 3}",
+                link=f"https://e.example.com/{w}/{n}",
+                on=date(2024 + n % 3, 1 + n % 12, 1),
             )
             if n % 3 == 0:
                 store.ratings.rate(

@@ -17,6 +17,7 @@ from handlers.support.parse import split_words, take_options
 from index import ModelIndex
 from index.understand import clean
 from store import Store
+from tests.helpers import log_evidence
 
 # Words the parsers react to, mixed into random text so the interesting paths are reached.
 KEYWORDS = [
@@ -115,17 +116,7 @@ def hostile_ctx(request: pytest.FixtureRequest, ctx: Context, tmp_path_factory) 
         group = store.groups.add(workspace_id=ws, name="Desk", actor="U1")
         store.groups.add(workspace_id=ws, name=FOLDING[0], actor="U1")
         store.groups.bind_channel(workspace_id=ws, channel_id="C1", group_id=group.id, actor="U1")
-        store.evidence.add(
-            workspace_id=ws,
-            group=group,
-            practice_key="WMC.SP1.6",
-            process_area="WMC",
-            kind="artifact",
-            link="https://wiki.example.com/a",
-            note="minutes",
-            evidence_date=store.clock().date(),
-            actor="U1",
-        )
+        log_evidence(store, ws, group, actor="U1", link="https://wiki.example.com/a", note="minutes")
     yield Context(model=ctx.model, index=ctx.index, store=store)
     engine.dispose()
 

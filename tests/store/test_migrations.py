@@ -14,6 +14,7 @@ from store import Store, make_engine
 from store.db import alembic_config, current_revision
 from store.schema import DigestSubscription
 from tests.conftest import Clock
+from tests.helpers import log_evidence
 
 SLACK_TEAM = "T0123ABCD"
 SLACK_ENTERPRISE = "E0ENTERPRISE1"
@@ -46,17 +47,7 @@ def populate(store: Store) -> None:
     for n, ws in enumerate(EXPECTED):
         group = store.groups.add(workspace_id=ws, name="Service Desk", actor="U1")
         store.groups.bind_channel(workspace_id=ws, channel_id=f"C{n}", group_id=group.id, actor="U1")
-        store.evidence.add(
-            workspace_id=ws,
-            group=group,
-            practice_key="WMC.SP1.6",
-            process_area="WMC",
-            kind="artifact",
-            link="https://wiki.example.com/a",
-            note="minutes",
-            evidence_date=date(2026, 11, 1),
-            actor="U1",
-        )
+        log_evidence(store, ws, group, actor="U1", link="https://wiki.example.com/a", note="minutes", on=date(2026, 11, 1))
         store.ratings.rate(workspace_id=ws, group=group, practice_key="WMC.SP1.6", process_area="WMC", value="LI", note=None, actor="U1")
         if ws in SUBSCRIBED:  # written as code of 0003's time did: today's Store also reads later columns (chart)
             now = store.clock()

@@ -13,6 +13,7 @@ from alembic.util.exc import CommandError
 from store import Conflict, Forbidden, NotFound, Store, StoreUnavailable, make_engine, upgrade
 from store.db import alembic_config, current_revision
 from tests.conftest import Clock
+from tests.helpers import log_evidence
 
 pytestmark = pytest.mark.calendar  # also run with the clock a year ahead (make test-future)
 
@@ -31,17 +32,7 @@ def add(
     group = group or (
         store.groups.find(workspace_id=ws, name="Service Desk") or store.groups.add(workspace_id=ws, name="Service Desk", actor=user)
     )
-    return store.evidence.add(
-        workspace_id=ws,
-        group=group,
-        practice_key=key,
-        process_area=key.split(".")[0],
-        kind="artifact",
-        link=link,
-        note=note,
-        evidence_date=TODAY,
-        actor=user,
-    )
+    return log_evidence(store, ws, group, key, actor=user, link=link, note=note, on=TODAY)
 
 
 def test_migrations_are_idempotent_and_match_the_models(db_url: str) -> None:
@@ -197,33 +188,13 @@ def test_locked_sqlite_is_store_unavailable_and_nothing_half_written(tmp_path) -
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(StoreUnavailable):
-            store.evidence.add(
-                workspace_id="W1",
-                group=group,
-                practice_key="WMC.SP1.6",
-                process_area="WMC",
-                kind="artifact",
-                link="https://x.example.com",
-                note=None,
-                evidence_date=TODAY,
-                actor="U1",
-            )
+            log_evidence(store, "W1", group, actor="U1", link="https://x.example.com", on=TODAY)
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert store.evidence.count(workspace_id="W1") == 0
     # and it recovers by itself once the lock is gone
-    assert store.evidence.add(
-        workspace_id="W1",
-        group=group,
-        practice_key="WMC.SP1.6",
-        process_area="WMC",
-        kind="artifact",
-        link="https://x.example.com",
-        note=None,
-        evidence_date=TODAY,
-        actor="U1",
-    )[1]
+    assert log_evidence(store, "W1", group, actor="U1", link="https://x.example.com", on=TODAY)[1]
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:

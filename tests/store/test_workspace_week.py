@@ -8,6 +8,7 @@ import pytest
 
 from store import Store
 from tests.conftest import Clock
+from tests.helpers import log_evidence
 
 pytestmark = pytest.mark.calendar
 
@@ -20,16 +21,8 @@ def test_workspace_week_agrees_with_the_per_scope_queries(store: Store, clock: C
     for n in range(40):  # before, inside and after the week, some removed inside or after it
         clock.now = start + timedelta(days=-6 + n * 0.4)
         group = groups[n % 3]
-        item, _ = store.evidence.add(
-            workspace_id="W",
-            group=group,
-            practice_key=f"WMC.SP1.{1 + n % 7}",
-            process_area="WMC",
-            kind="artifact",
-            link=f"https://e.example.com/{n}",
-            note=None,
-            evidence_date=date(2026, 1, 1),
-            actor=f"U{n % 5}",
+        item, _ = log_evidence(
+            store, "W", group, f"WMC.SP1.{1 + n % 7}", actor=f"U{n % 5}", link=f"https://e.example.com/{n}", on=date(2026, 1, 1)
         )
         added.append(item)
         if n % 4 == 0:
@@ -42,17 +35,7 @@ def test_workspace_week_agrees_with_the_per_scope_queries(store: Store, clock: C
                 note=None,
                 actor=f"R{n % 3}",
             )
-        store.evidence.add(
-            workspace_id="X",
-            group=other,
-            practice_key="WMC.SP1.1",
-            process_area="WMC",
-            kind="artifact",
-            link=f"https://x.example.com/{n}",
-            note=None,
-            evidence_date=date(2026, 1, 1),
-            actor="U9",
-        )
+        log_evidence(store, "X", other, "WMC.SP1.1", actor="U9", link=f"https://x.example.com/{n}", on=date(2026, 1, 1))
     for n, item in enumerate(added):
         if n % 6 == 0:
             clock.now = start + timedelta(days=n * 0.3 - 2)

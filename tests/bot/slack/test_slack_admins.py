@@ -12,6 +12,7 @@ from fake_slack import TEAM_ID, FakeSlack
 from bot.slack.app import build_app
 from handlers import Context
 from store import Store
+from tests.helpers import log_evidence
 
 WORKSPACE = f"slack:{TEAM_ID}"  # Slack workspaces are stored under their transport
 
@@ -26,17 +27,7 @@ def slack(fake_slack: FakeSlack, db_ctx: Context) -> Iterator[SlackSender]:
 
 def bobs_evidence(store: Store, note: str = "minutes") -> int:
     group = store.groups.find(workspace_id=WORKSPACE, name="Desk") or store.groups.add(workspace_id=WORKSPACE, name="Desk", actor="U0BOB")
-    item, _ = store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="WMC.SP1.6",
-        process_area="WMC",
-        kind="artifact",
-        link=None,
-        note=note,
-        evidence_date=store.clock().date(),
-        actor="U0BOB",
-    )
+    item, _ = log_evidence(store, WORKSPACE, group, actor="U0BOB", note=note)
     return item.id
 
 

@@ -21,6 +21,7 @@ from handlers import Context, Request, dispatch
 from index import ModelIndex
 from model_data import Model
 from store import Store, make_engine, sqlite_url, upgrade
+from tests.helpers import log_evidence
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WORKSPACE = f"slack:{TEAM_ID}"  # what the store keeps for the fake team: Slack workspaces carry their transport
@@ -70,17 +71,7 @@ def test_an_admin_from_users_info_may_remove_someone_elses_evidence(slack: Slack
 
 def test_a_failed_users_info_means_no_admin_rights(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
     group = store.groups.add(workspace_id=WORKSPACE, name="Failing Desk", actor="U0SETUP")
-    item, _ = store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="IRP.SP2.1",
-        process_area="IRP",
-        kind="artifact",
-        link=None,
-        note="a note",
-        evidence_date=NOW.date(),
-        actor="U0OTHER",
-    )
+    item, _ = log_evidence(store, WORKSPACE, group, "IRP.SP2.1", actor="U0OTHER", note="a note", on=NOW.date())
     fake_slack.refuse("users.info", "user_not_found")
     fake_slack.set_user("U0MAYBE", is_admin=True)
     assert "Only the person who logged" in slack.command(f"evidence remove {item.id}", user="U0MAYBE").message["text"]
@@ -242,28 +233,8 @@ def test_the_shortcut_in_a_workspace_without_groups_says_how_to_create_one(slack
 
 def test_app_home_shows_my_evidence_coverage_and_how_to_start(slack: SlackSender, fake_slack: FakeSlack, store: Store) -> None:
     group = store.groups.add(workspace_id=WORKSPACE, name="Home Desk", actor="U0SETUP")
-    store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="SD.SP3.1",
-        process_area="SD",
-        kind="artifact",
-        link="https://wiki.example.com/home-sd",
-        note=None,
-        evidence_date=NOW.date(),
-        actor="U0HOME",
-    )
-    store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="CM.SP1.1",
-        process_area="CM",
-        kind="artifact",
-        link="https://wiki.example.com/not-mine",
-        note=None,
-        evidence_date=NOW.date(),
-        actor="U0ELSE",
-    )
+    log_evidence(store, WORKSPACE, group, "SD.SP3.1", actor="U0HOME", link="https://wiki.example.com/home-sd", on=NOW.date())
+    log_evidence(store, WORKSPACE, group, "CM.SP1.1", actor="U0ELSE", link="https://wiki.example.com/not-mine", on=NOW.date())
     assert slack.event({"type": "app_home_opened", "user": "U0HOME", "channel": "D0HOME", "tab": "home"}).status == 200
     [published] = fake_slack.wait_for("views.publish")
     assert published.body["user_id"] == "U0HOME"

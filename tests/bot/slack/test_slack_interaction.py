@@ -22,6 +22,7 @@ from index import ModelIndex
 from model_data import Model
 from store import Store, make_engine, sqlite_url, upgrade
 from store.inbox import DONE
+from tests.helpers import log_evidence
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WORKSPACE = f"slack:{TEAM_ID}"
@@ -253,18 +254,8 @@ def pages_desk(store: Store) -> str:
     """A work group with 25 evidence items, 5 of them for IRP: two pages of 20."""
     group = store.groups.add(workspace_id=WORKSPACE, name="Pages Desk", actor="U0SETUP")
     for n in range(25):
-        key, pa = ("IRP.SP2.1", "IRP") if n % 5 == 0 else ("WMC.SP1.6", "WMC")
-        store.evidence.add(
-            workspace_id=WORKSPACE,
-            group=group,
-            practice_key=key,
-            process_area=pa,
-            kind="artifact",
-            link=f"https://wiki.example.com/page-{n}",
-            note=None,
-            evidence_date=NOW.date(),
-            actor="U0PAGES",
-        )
+        key = "IRP.SP2.1" if n % 5 == 0 else "WMC.SP1.6"
+        log_evidence(store, WORKSPACE, group, key, actor="U0PAGES", link=f"https://wiki.example.com/page-{n}", on=NOW.date())
     return '--group "Pages Desk"'
 
 
@@ -480,17 +471,7 @@ def test_an_answer_that_changed_before_it_was_shared_says_as_of_when(slack: Slac
     assert "No evidence for CAM.SP1.1 yet" in text_of(seen)  # the channel's work group has nothing for it, as seen
     [share] = [b for b in buttons(seen) if b["action_id"] == render.SHARE_ACTION]
     block_id = next(b["block_id"] for b in seen["blocks"] if b["type"] == "actions" and share in b["elements"])
-    store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="CAM.SP1.1",
-        process_area="CAM",
-        kind="artifact",
-        link="https://wiki.example.com/cap-plan",
-        note=None,
-        evidence_date=NOW.date(),
-        actor="U0KIM",
-    )
+    log_evidence(store, WORKSPACE, group, "CAM.SP1.1", actor="U0KIM", link="https://wiki.example.com/cap-plan", on=NOW.date())
     slack.press(render.SHARE_ACTION, share["value"], channel="C0CHANGE", user="U0JO", response="after", block_id=block_id)
     [posted] = fake_slack.wait_for("chat.postMessage")
     shown = text_of(posted.body)

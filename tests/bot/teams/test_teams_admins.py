@@ -8,6 +8,7 @@ import json
 from handlers import Context
 from tests.bot.teams.conftest import SDK_WARNINGS, TENANT, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector
+from tests.helpers import log_evidence
 
 pytestmark = SDK_WARNINGS
 WORKSPACE = f"teams:{TENANT}"  # Teams tenants are stored under their transport
@@ -23,17 +24,7 @@ def test_a_listed_user_can_remove_someone_elses_evidence_and_others_cannot(db_ct
     teams = serve_teams_with(db_ctx, teams_settings(CMMI_TEAMS_NO_AUTH="1", CMMI_ADMINS=f"someone@example.com, {BOSS.upper()}"))
     store = db_ctx.store
     group = store.groups.add(workspace_id=WORKSPACE, name="Service Desk", actor="aad-alice")
-    item, _ = store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="WMC.SP1.6",
-        process_area="WMC",
-        kind="artifact",
-        link="https://wiki.example.com/r",
-        note=None,
-        evidence_date=store.clock().date(),
-        actor="aad-alice",
-    )
+    item, _ = log_evidence(store, WORKSPACE, group, actor="aad-alice", link="https://wiki.example.com/r")
 
     def remove_as(user: str, aad: str, n: int) -> str:
         activity = teams.activity(f"evidence remove {item.id}", user=user, aad=aad, conversation=f"a:personal-{user}")
@@ -50,17 +41,7 @@ def test_without_the_list_no_one_in_teams_can_remove_someone_elses_evidence(db_c
     teams = serve_teams_with(db_ctx)
     store = db_ctx.store
     group = store.groups.add(workspace_id=WORKSPACE, name="Service Desk", actor="aad-alice")
-    item, _ = store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=group,
-        practice_key="WMC.SP1.6",
-        process_area="WMC",
-        kind="artifact",
-        link="https://wiki.example.com/r",
-        note=None,
-        evidence_date=store.clock().date(),
-        actor="aad-alice",
-    )
+    item, _ = log_evidence(store, WORKSPACE, group, actor="aad-alice", link="https://wiki.example.com/r")
     assert teams.post(teams.activity(f"evidence remove {item.id}", user="29:boss", aad=BOSS)).status == 200
     assert "Only the person who logged" in said(connector, 1)
     assert store.evidence.get(workspace_id=WORKSPACE, evidence_id=item.id)[0].removed_at is None

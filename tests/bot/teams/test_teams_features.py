@@ -13,11 +13,19 @@ import pytest
 import handlers.group
 from bot.teams.render import CARD_CONTENT_TYPE, FILE_CONSENT_TYPE, FILE_INFO_TYPE
 from handlers import Context, Reply, Request
+from store import EvidenceItem
 from tests.bot.teams.conftest import BOT_ID, CHANNEL, SDK_WARNINGS, TENANT, TeamsSender
 from tests.bot.teams.fake_connector import FakeConnector
+from tests.helpers import log_evidence
 
 pytestmark = [*SDK_WARNINGS, pytest.mark.calendar]  # evidence dates come from the store's injected clock
 WORKSPACE = f"teams:{TENANT}"
+
+
+def log_on_desk(db_ctx: Context, practice_key: str = "WMC.SP1.6", **details: Any) -> tuple[EvidenceItem, bool]:
+    """Evidence logged on the desk fixture's group, the workspace's only one."""
+    store = db_ctx.store
+    return log_evidence(store, WORKSPACE, store.groups.list(workspace_id=WORKSPACE)[0], practice_key, **details)
 
 
 def card_of(body: dict[str, Any]) -> dict[str, Any]:
@@ -80,11 +88,11 @@ def test_log_evidence_opens_a_dialog_whose_errors_keep_it_open_and_whose_success
     teams: TeamsSender = serve_teams_with(db_ctx)
     assert teams.post(teams.activity("what does WMC.SP1.6 require")).status == 200
     answer = card_of(said(connector, 1))
-    log_evidence = buttons(answer)["Log evidence"]
-    assert log_evidence["type"] == "Action.Submit" and log_evidence["data"]["msteams"] == {"type": "task/fetch"}
+    log_button = buttons(answer)["Log evidence"]
+    assert log_button["type"] == "Action.Submit" and log_button["data"]["msteams"] == {"type": "task/fetch"}
     assert {"Rate", "Goal WMC.SG1", "Process area WMC"} <= set(buttons(answer))
 
-    opened = teams.invoke("task/fetch", {"type": "task/fetch", "data": log_evidence["data"]})
+    opened = teams.invoke("task/fetch", {"type": "task/fetch", "data": log_button["data"]})
     assert opened.status == 200
     form = dialog_card(json.loads(opened.body))
     fields = inputs(form)
@@ -135,17 +143,7 @@ def test_a_typed_form_offers_a_button_that_opens_it(
     db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int, typed: str, practice: str | None
 ) -> None:
     teams = serve_teams_with(db_ctx)
-    db_ctx.store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
-        practice_key="WMC.SP1.7",
-        process_area="WMC",
-        kind="artifact",
-        link="https://x.example",
-        note="old note",
-        evidence_date=db_ctx.store.clock().date(),
-        actor="aad-alice",
-    )
+    log_on_desk(db_ctx, "WMC.SP1.7", actor="aad-alice", link="https://x.example", note="old note")
     teams.post(teams.activity(typed))
     button = buttons(card_of(said(connector, 1)))["Open the form"]
     assert button["data"]["msteams"] == {"type": "task/fetch"}
@@ -179,17 +177,7 @@ def test_a_crafted_dialog_runs_nothing(
     db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int, name: str, value: dict[str, Any]
 ) -> None:
     teams = serve_teams_with(db_ctx)
-    item, _ = db_ctx.store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
-        practice_key="WMC.SP1.6",
-        process_area="WMC",
-        kind="artifact",
-        link="https://x.example",
-        note=None,
-        evidence_date=db_ctx.store.clock().date(),
-        actor="aad-alice",
-    )
+    item, _ = log_on_desk(db_ctx, actor="aad-alice", link="https://x.example")
     answer = json.loads(teams.invoke(name, value).body)
     assert answer["task"]["type"] == "message" and "not one cmmi-bot offered" in answer["task"]["value"]
     assert db_ctx.store.evidence.get(workspace_id=WORKSPACE, evidence_id=item.id)[0].removed_at is None
@@ -197,17 +185,7 @@ def test_a_crafted_dialog_runs_nothing(
 
 def test_a_crafted_button_runs_nothing(db_ctx: Context, serve_teams_with, connector: FakeConnector, desk: int) -> None:
     teams = serve_teams_with(db_ctx)
-    item, _ = db_ctx.store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
-        practice_key="WMC.SP1.6",
-        process_area="WMC",
-        kind="artifact",
-        link="https://x.example",
-        note=None,
-        evidence_date=db_ctx.store.clock().date(),
-        actor="aad-alice",
-    )
+    item, _ = log_on_desk(db_ctx, actor="aad-alice", link="https://x.example")
     pressed = teams.activity("", personal=False)
     pressed["value"] = {"cmmi": {"kind": "show", "command": "evidence remove 1"}}
     assert teams.post(pressed).status == 200
@@ -403,17 +381,7 @@ def test_people_are_shown_by_their_teams_name(db_ctx: Context, serve_teams_with,
     teams = serve_teams_with(db_ctx)
     teams.post(teams.activity('evidence add WMC.SP1.6 https://wiki.example.com/r minutes --group "Service Desk"'))  # from Alice
     evidence_id = db_ctx.store.evidence.list(workspace_id=WORKSPACE)[0].id
-    db_ctx.store.evidence.add(
-        workspace_id=WORKSPACE,
-        group=db_ctx.store.groups.list(workspace_id=WORKSPACE)[0],
-        practice_key="WMC.SP1.7",
-        process_area="WMC",
-        kind="artifact",
-        link="https://y.example",
-        note=None,
-        evidence_date=db_ctx.store.clock().date(),
-        actor="aad-0123456789-stranger",
-    )
+    log_on_desk(db_ctx, "WMC.SP1.7", actor="aad-0123456789-stranger", link="https://y.example")
     bob = teams.activity(f"evidence show {evidence_id}", user="29:bob", aad="aad-bob", conversation="a:personal-bob")
     bob["from"]["name"] = "Bob"
     teams.post(bob)
