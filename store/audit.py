@@ -14,6 +14,17 @@ from store.schema import AuditEntry
 _INSERT_AUDIT = insert(AuditEntry)
 
 
+# What an audited action changes follows from its name: "group.add" changes a work group, "digest.pause" a subscription.
+ENTITY_OF_ACTION = {
+    "group": "work_group",
+    "channel": "channel",
+    "evidence": "evidence",
+    "rating": "rating",
+    "setting": "workspace_setting",
+    "digest": "digest_subscription",
+}
+
+
 def write_audit(
     connection: Connection,
     *,
@@ -21,25 +32,14 @@ def write_audit(
     actor: str,
     at: datetime,
     action: str,
-    entity: str,
     entity_id: object,
-    before: JsonObject | None,
-    after: JsonObject | None,
+    before: JsonObject | None = None,
+    after: JsonObject | None = None,
 ) -> None:
     """One audit row, on the caller's connection: the change and its audit row commit or roll back together."""
-    connection.execute(
-        _INSERT_AUDIT,
-        {
-            "workspace_id": workspace_id,
-            "actor": actor,
-            "at": at,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "before": before,
-            "after": after,
-        },
-    )
+    entity = ENTITY_OF_ACTION[action.split(".", 1)[0]]
+    values = {"workspace_id": workspace_id, "actor": actor, "at": at, "action": action, "entity": entity, "entity_id": str(entity_id)}
+    connection.execute(_INSERT_AUDIT, {**values, "before": before, "after": after})
 
 
 @dataclass(frozen=True)

@@ -110,17 +110,7 @@ def _audited(sub: Subscription) -> JsonObject:
 def _audit(
     c: Connection, at: datetime, sub: Subscription, actor: str, action: str, before: JsonObject | None, after: JsonObject | None
 ) -> None:
-    write_audit(
-        c,
-        workspace_id=sub.workspace_id,
-        actor=actor,
-        at=at,
-        action=action,
-        entity="digest_subscription",
-        entity_id=sub.id,
-        before=before,
-        after=after,
-    )
+    write_audit(c, workspace_id=sub.workspace_id, actor=actor, at=at, action=action, entity_id=sub.id, before=before, after=after)
 
 
 def _subscription(row: RowMapping) -> Subscription:

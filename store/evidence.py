@@ -154,15 +154,7 @@ class EvidenceRepository:
                     created_at=now,
                 )
                 write_audit(
-                    c,
-                    workspace_id=workspace_id,
-                    actor=actor,
-                    at=now,
-                    action="evidence.add",
-                    entity="evidence",
-                    entity_id=evidence_id,
-                    before=None,
-                    after=_snapshot(item),
+                    c, workspace_id=workspace_id, actor=actor, at=now, action="evidence.add", entity_id=evidence_id, after=_snapshot(item)
                 )
                 return item, True
         except IntegrityError:
@@ -266,7 +258,6 @@ class EvidenceRepository:
                 actor=actor,
                 at=now,
                 action="evidence.remove",
-                entity="evidence",
                 entity_id=evidence_id,
                 before=_snapshot(item),
                 after=_snapshot(removed),

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
+from store.audit import write_audit
 from store.database import Database
 from store.errors import MAX_ROW_ID, Conflict, Forbidden, NotFound
 from store.records import EvidenceFacts
-from store.schema import AuditEntry, Evidence, WorkGroup, evidence_columns
+from store.schema import Evidence, WorkGroup, evidence_columns
 
 
 @dataclass(frozen=True)
@@ -152,16 +153,10 @@ class Freshness:
             if previous == on:
                 return Renewal(evidence_id, key, group, dated, on, previous_by or actor, previous, owner, changed=False)
             c.execute(update(Evidence).where(*where).values(reviewed_on=on, reviewed_by=actor))
-            c.execute(
-                insert(AuditEntry).values(
-                    workspace_id=workspace_id,
-                    actor=actor,
-                    at=self._database.now(),
-                    action="evidence.renew",
-                    entity="evidence",
-                    entity_id=str(evidence_id),
-                    before={"reviewed_on": previous.isoformat() if previous else None, "date": dated.isoformat()},
-                    after={"reviewed_on": on.isoformat(), "reviewed_by": actor},
-                )
+            before = {"reviewed_on": previous.isoformat() if previous else None, "date": dated.isoformat()}
+            after = {"reviewed_on": on.isoformat(), "reviewed_by": actor}
+            at = self._database.now()
+            write_audit(
+                c, workspace_id=workspace_id, actor=actor, at=at, action="evidence.renew", entity_id=evidence_id, before=before, after=after
             )
             return Renewal(evidence_id, key, group, dated, on, actor, previous, owner, changed=True)

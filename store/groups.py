@@ -67,9 +67,7 @@ class Groups:
                     actor=actor,
                     at=self._database.now(),
                     action="group.add",
-                    entity="work_group",
                     entity_id=group_id,
-                    before=None,
                     after={"name": name},
                 )
                 return Group(id=group_id, name=name, created_by=actor, created_at=created_at)
@@ -109,7 +107,6 @@ class Groups:
                     actor=actor,
                     at=self._database.now(),
                     action="group.rename",
-                    entity="work_group",
                     entity_id=found.id,
                     before={"name": found.name},
                     after={"name": new_name},
@@ -134,7 +131,6 @@ class Groups:
                 actor=actor,
                 at=self._database.now(),
                 action="channel.bind",
-                entity="channel",
                 entity_id=channel_id,
                 before={"work_group_id": bound} if bound is not None else None,
                 after={"work_group_id": group_id},

@@ -63,7 +63,6 @@ class Ratings:
                 actor=actor,
                 at=self._database.now(),
                 action="rating.set",
-                entity="rating",
                 entity_id=f"{group.id}:{practice_key}",
                 before={"value": previous.value, "note": previous.note} if previous else None,
                 after={"group": group.name, "value": value, "note": note},

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.audit import write_audit
 from store.database import Database
-from store.schema import AuditEntry, WorkspaceSetting
+from store.schema import WorkspaceSetting
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,9 @@ class WorkspaceSettings:
                         else:
                             c.execute(update(WorkspaceSetting).where(*key).values(**values))
                         after = SettingValue(name, value, actor, now)
-                    c.execute(
-                        insert(AuditEntry).values(
-                            workspace_id=workspace_id,
-                            actor=actor,
-                            at=now,
-                            action="setting.set",
-                            entity="workspace_setting",
-                            entity_id=name,
-                            before={"value": before.value} if before else None,
-                            after={"value": value} if after else None,
-                        )
+                    was, becomes = ({"value": before.value} if before else None), ({"value": value} if after else None)
+                    write_audit(
+                        c, workspace_id=workspace_id, actor=actor, at=now, action="setting.set", entity_id=name, before=was, after=becomes
                     )
                     return before, after
             except IntegrityError:
