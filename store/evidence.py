@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import replace
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, RowMapping, bindparam, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.audit import write_audit
@@ -82,6 +82,20 @@ def _snapshot(item: EvidenceItem) -> JsonObject:
 def _dedupe_keys(workspace_id: str, group_id: int, fields: tuple[str, ...], bucket: int) -> list[str]:
     digest = hashlib.sha256("\x1f".join((workspace_id, str(group_id), *fields)).encode()).hexdigest()[:40]
     return [f"{digest}@{bucket}", f"{digest}@{bucket - 1}"]
+
+
+def _matching(
+    workspace_id: str, group_id: int | None, practice_keys: set[str] | None, process_areas: set[str] | None
+) -> list[ColumnElement[bool]]:
+    """The conditions that pick a workspace's evidence, narrowed to a group, practices and process areas when given."""
+    where = [Evidence.workspace_id == workspace_id]
+    if group_id is not None:
+        where.append(Evidence.work_group_id == group_id)
+    if practice_keys is not None:
+        where.append(Evidence.practice_key.in_(sorted(practice_keys)))
+    if process_areas is not None:
+        where.append(Evidence.process_area.in_(sorted(process_areas)))
+    return where
 
 
 class EvidenceRepository:
@@ -178,15 +192,9 @@ class EvidenceRepository:
         offset: int = 0,
     ) -> list[EvidenceItem]:
         """Evidence newest first; `offset` and `limit` give one page of it."""
-        q = _EVIDENCE_FROM.where(Evidence.workspace_id == workspace_id)
+        q = _EVIDENCE_FROM.where(*_matching(workspace_id, group_id, practice_keys, process_areas))
         if created_by is not None:
             q = q.where(Evidence.created_by == created_by)
-        if group_id is not None:
-            q = q.where(Evidence.work_group_id == group_id)
-        if practice_keys is not None:
-            q = q.where(Evidence.practice_key.in_(sorted(practice_keys)))
-        if process_areas is not None:
-            q = q.where(Evidence.process_area.in_(sorted(process_areas)))
         if not include_removed:
             q = q.where(Evidence.removed_at.is_(None))
         q = q.order_by(Evidence.id.desc())
@@ -206,13 +214,9 @@ class EvidenceRepository:
         process_areas: set[str] | None = None,
     ) -> int:
         """How much live evidence matches."""
-        q = select(func.count(Evidence.id)).where(Evidence.workspace_id == workspace_id, Evidence.removed_at.is_(None))
-        if group_id is not None:
-            q = q.where(Evidence.work_group_id == group_id)
-        if practice_keys is not None:
-            q = q.where(Evidence.practice_key.in_(sorted(practice_keys)))
-        if process_areas is not None:
-            q = q.where(Evidence.process_area.in_(sorted(process_areas)))
+        q = select(func.count(Evidence.id)).where(
+            *_matching(workspace_id, group_id, practice_keys, process_areas), Evidence.removed_at.is_(None)
+        )
         with self._database.connection() as c:
             return int(c.execute(q).scalar() or 0)
 
