@@ -24,7 +24,7 @@ NAMING = {
 }
 
 # Workspace, channel and user IDs: Slack IDs are about 11 characters, Teams user IDs about 90 and personal-chat
-# conversation IDs about 131. The app refuses longer ones before they reach the database (handlers.args.check_request).
+# conversation IDs about 131. The app refuses longer ones before they reach the database (handlers.support.parse.check_request).
 ID_LENGTH = 255
 GROUP_NAME_LENGTH = 80
 # Groups are unique by their case-folded name, and folding can triple a character (U+0390 becomes three), so the key
